@@ -1,0 +1,112 @@
+"""Builds the gRPC server from the settings: stores, handlers, health, reflection, status."""
+
+import asyncio
+import contextlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from loguru import logger
+
+from server.datasets.servicer import DatasetServicer
+from server.datasets.store import DvcDatasetStore
+from server.gen import (
+    datasets_pb2,
+    datasets_pb2_grpc,
+    models_pb2,
+    models_pb2_grpc,
+    status_pb2,
+    status_pb2_grpc,
+)
+from server.interceptors import ErrorInterceptor
+from server.models.manager import ModelManager
+from server.models.servicer import ModelServicer
+from server.settings import Settings
+from server.status import Component, StatusReporter, StatusServicer
+
+SERVICE_NAMES = (
+    models_pb2.DESCRIPTOR.services_by_name["ModelService"].full_name,
+    datasets_pb2.DESCRIPTOR.services_by_name["DatasetService"].full_name,
+    status_pb2.DESCRIPTOR.services_by_name["StatusService"].full_name,
+    health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+    reflection.SERVICE_NAME,
+)
+
+
+@dataclass
+class App:
+    """A built, not yet started, server with the parts that need starting and stopping."""
+
+    server: grpc.aio.Server
+    port: int
+    models: ModelManager
+    reporter: StatusReporter
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def start(self) -> None:
+        """Recover stored state, start serving and the periodic health check."""
+        await self.models.start()
+        await self.reporter.components()
+        await self.server.start()
+        self.tasks.append(asyncio.create_task(self.reporter.watch()))
+        logger.info("gRPC server listening on port {}", self.port)
+
+    async def stop(self, grace: float) -> None:
+        """Stop accepting calls, let in-flight ones finish within `grace`, stop the workers."""
+        logger.info("shutting down (grace {} s)", grace)
+        await self.reporter.health.enter_graceful_shutdown()
+        for task in self.tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.server.stop(grace)
+        await self.models.stop()
+        logger.info("stopped")
+
+
+def _dataset_checks(store: DvcDatasetStore) -> Iterable[Component]:
+    state, message = store.check()
+    yield Component("dataset_store", state, message)
+    state, message = store.check_remote()
+    yield Component("dataset_remote", state, message)
+
+
+def _counts(store: DvcDatasetStore, models: ModelManager) -> status_pb2.Counts:
+    datasets, versions = store.counts()
+    by_state = models.counts()
+    return status_pb2.Counts(
+        datasets=datasets,
+        dataset_versions=versions,
+        models=sum(by_state.values()),
+        models_by_state=by_state,
+    )
+
+
+def build(settings: Settings) -> App:
+    """Wire every part from one settings object (already resolved to absolute paths)."""
+    limit = settings.max_message_bytes
+    server = grpc.aio.server(
+        interceptors=[ErrorInterceptor()],
+        options=[
+            ("grpc.max_receive_message_length", limit),
+            ("grpc.max_send_message_length", limit),
+        ],
+    )
+    store = DvcDatasetStore(settings)
+    models = ModelManager(settings, store)
+    reporter = StatusReporter(
+        checks=[
+            lambda: _dataset_checks(store),
+            lambda: [Component(*c) for c in models.check()],
+        ],
+        counts=lambda: _counts(store, models),
+    )
+    models_pb2_grpc.add_ModelServiceServicer_to_server(ModelServicer(models), server)
+    datasets_pb2_grpc.add_DatasetServiceServicer_to_server(DatasetServicer(store, settings), server)
+    status_pb2_grpc.add_StatusServiceServicer_to_server(StatusServicer(reporter), server)
+    health_pb2_grpc.add_HealthServicer_to_server(reporter.health, server)
+    reflection.enable_server_reflection(SERVICE_NAMES, server)
+    port = server.add_insecure_port(f"{settings.grpc_host}:{settings.grpc_port}")
+    return App(server=server, port=port, models=models, reporter=reporter)
