@@ -52,3 +52,5 @@ run: install ## Start the gRPC server, the REST proxy and the dashboard with emb
 	$(PY) -m rest & \
 	$(UV) run --frozen streamlit run dashboard/app.py --server.port 8501 --server.headless true & \
 	wait
+
+include mk/deploy.mk

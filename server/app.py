@@ -10,6 +10,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from loguru import logger
 
+from server.auth import TokenAuthInterceptor
 from server.datasets.servicer import DatasetServicer
 from server.datasets.store import DvcDatasetStore
 from server.gen import (
@@ -87,8 +88,11 @@ def _counts(store: DvcDatasetStore, models: ModelManager) -> status_pb2.Counts:
 def build(settings: Settings) -> App:
     """Wire every part from one settings object (already resolved to absolute paths)."""
     limit = settings.max_message_bytes
+    interceptors: list[grpc.aio.ServerInterceptor] = [ErrorInterceptor()]
+    if settings.api_token:
+        interceptors.insert(0, TokenAuthInterceptor(settings.api_token))
     server = grpc.aio.server(
-        interceptors=[ErrorInterceptor()],
+        interceptors=interceptors,
         options=[
             ("grpc.max_receive_message_length", limit),
             ("grpc.max_send_message_length", limit),

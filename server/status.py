@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import grpc
 from google.protobuf import duration_pb2, timestamp_pb2
-from grpc_health.v1 import health_pb2
 from grpc_health.v1 import _async as health_aio  # the asyncio servicer (health.aio)
+from grpc_health.v1 import health_pb2
 from loguru import logger
 
 from server.gen import status_pb2, status_pb2_grpc

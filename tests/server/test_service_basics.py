@@ -33,10 +33,10 @@ def test_reflection_lists_and_describes_every_service(grpc_channel: grpc.Channel
     database = ProtoReflectionDescriptorDatabase(grpc_channel)
     assert set(database.get_services()) >= SERVICES
     pool = descriptor_pool.DescriptorPool(database)
-    train = pool.FindMethodByName("mlservice.v1.ModelService.TrainModel")
+    train = pool.FindServiceByName("mlservice.v1.ModelService").methods_by_name["TrainModel"]
     assert train.input_type.full_name == "mlservice.v1.TrainModelRequest"
-    upload = pool.FindMethodByName("mlservice.v1.DatasetService.UploadDataset")
-    assert upload.client_streaming
+    datasets = pool.FindServiceByName("mlservice.v1.DatasetService")
+    assert datasets.methods_by_name["UploadDataset"].client_streaming
 
 
 def test_buf_curl_calls_status_through_reflection(grpc_server) -> None:
