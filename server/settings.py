@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIB = 1024 * 1024
@@ -20,6 +20,11 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(1024 * MIB, gt=0)
     training_workers: int = Field(2, ge=1)
     model_cache_size: int = Field(16, ge=1)
+    training_timeout_s: float = Field(3600.0, gt=0)
+    training_spare_workers: int = Field(1, ge=0)
+    max_predict_rows: int = Field(10_000, ge=1)
+    max_hyperparameters_bytes: int = Field(16 * 1024, gt=0)
+    max_classes: int = Field(100, ge=2)
     dvc_remote: str = ""
     log_json: bool = False
     log_level: str = "INFO"
@@ -28,6 +33,17 @@ class Settings(BaseSettings):
     s3_secret_key: str = ""
     s3_bucket: str = "mlservice"
     s3_secure: bool = False
+    clearml_project: str = "mlservice"
+    # ClearML's own variables (no MLSERVICE_ prefix): the SDK reads them too.
+    clearml_api_host: str = Field(
+        "", validation_alias=AliasChoices("clearml_api_host", "CLEARML_API_HOST")
+    )
+    clearml_api_access_key: str = Field(
+        "", validation_alias=AliasChoices("clearml_api_access_key", "CLEARML_API_ACCESS_KEY")
+    )
+    clearml_api_secret_key: str = Field(
+        "", validation_alias=AliasChoices("clearml_api_secret_key", "CLEARML_API_SECRET_KEY")
+    )
     api_token: str = ""
     metrics_port: int = 9090
 
@@ -44,6 +60,11 @@ class Settings(BaseSettings):
     def models_dir(self) -> Path:
         """Where the embedded model registry keeps weights and metadata."""
         return self.data_dir / "models"
+
+    @property
+    def clearml_enabled(self) -> bool:
+        """Whether models go to ClearML (`CLEARML_API_HOST` is set) instead of the data dir."""
+        return bool(self.clearml_api_host)
 
     @property
     def dvc_remote_url(self) -> str:

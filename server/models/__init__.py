@@ -1,0 +1,1 @@
+"""Models: classes and hyperparameters, training in subprocesses, the registry and serving."""

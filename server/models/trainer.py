@@ -1,0 +1,142 @@
+"""Drives one queued run: QUEUED -> TRAINING -> READY | FAILED, in the registry.
+
+A run only touches its own version, identified by `run_id`: once the model is deleted (or
+the version replaced) every update of that run is dropped, so a late result never
+resurrects anything.
+"""
+
+import asyncio
+import time
+from typing import Any
+
+from loguru import logger
+
+from server.errors import NotFound, ServiceError
+from server.logs import request_id
+from server.models.ports import ModelRegistry
+from server.models.records import ModelRecord, ModelState, VersionRecord
+from server.models.training.job import TrainJob
+from server.models.training.launcher import WorkerLauncher
+from server.models.training.pool import QueuedRun
+from server.models.training.runner import TrainingFailed, run_job
+from server.ports import DatasetStore
+from server.settings import Settings
+
+
+class Trainer:
+    """Runs queued versions through a worker process and records the outcome."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        registry: ModelRegistry,
+        datasets: DatasetStore,
+        launcher: WorkerLauncher,
+    ) -> None:
+        self._settings = settings
+        self._registry = registry
+        self._datasets = datasets
+        self._launcher = launcher
+
+    def _current(self, run: QueuedRun) -> tuple[ModelRecord, VersionRecord] | None:
+        """The model and version of this run, or None when the run is no longer wanted."""
+        try:
+            model = self._registry.get(run.model_id)
+        except NotFound:
+            return None
+        version = model.version(run.version)
+        if version is None or version.run_id != run.run_id:
+            return None
+        return model, version
+
+    def _update(self, run: QueuedRun, **changes: Any) -> VersionRecord | None:
+        """Apply changes to the run's version; None when the run is no longer wanted."""
+        found = self._current(run)
+        if found is None:
+            return None
+        updated = found[1].evolve(**changes)
+        try:
+            self._registry.put_version(run.model_id, updated)
+        except NotFound:
+            return None
+        return updated
+
+    async def run(self, run: QueuedRun) -> None:
+        """Train the run's version unless it was deleted while it waited."""
+        request_id.set(run.request_id)
+        found = self._current(run)
+        if found is None or found[1].state is not ModelState.QUEUED:
+            return
+        model, version = found
+        self._update(run, state=ModelState.TRAINING, progress=0.0)
+        started = time.monotonic()
+        logger.info(
+            "train start models/{} v{} {} on datasets/{} v{}",
+            model.model_id, version.version, version.model_class,
+            model.dataset_id, version.dataset_version,
+        )  # fmt: skip
+        try:
+            metrics = await self._train(model, version, run)
+        except (TrainingFailed, ServiceError) as error:
+            self._fail(run, str(error), time.monotonic() - started)
+        except asyncio.CancelledError:
+            self._registry.discard_staged(model.model_id, version)
+            logger.info("train cancelled models/{} v{}", model.model_id, version.version)
+            raise
+        except Exception:
+            logger.exception("train crashed models/{} v{}", model.model_id, version.version)
+            self._fail(run, "internal error during training", time.monotonic() - started)
+        else:
+            self._succeed(run, version, metrics, time.monotonic() - started)
+
+    async def _train(
+        self, model: ModelRecord, version: VersionRecord, run: QueuedRun
+    ) -> dict[str, float]:
+        record = self._datasets.get_version(model.dataset_id, version.dataset_version)
+        path = await asyncio.to_thread(self._datasets.local_path, record)
+        job = TrainJob(
+            model_id=model.model_id,
+            version=version.version,
+            model_class=version.model_class,
+            hyperparameters=version.hyperparameters,
+            dataset_path=str(path),
+            dataset_format=record.format,
+            target_column=model.target_column,
+            feature_types=version.feature_types,
+            test_size=version.test_size,
+            random_state=version.random_state,
+            output_path=str(self._registry.staging_path(model.model_id, version)),
+        )
+
+        def on_progress(progress: float) -> None:
+            self._update(run, progress=progress)
+
+        timeout = self._settings.training_timeout_s
+        return await run_job(job, timeout, on_progress, self._launcher)
+
+    def _succeed(
+        self, run: QueuedRun, version: VersionRecord, metrics: dict[str, float], took: float
+    ) -> None:
+        staged = self._registry.staging_path(run.model_id, version)
+        if self._current(run) is None:
+            self._registry.discard_staged(run.model_id, version)
+            return
+        self._registry.store_weights(run.model_id, version, staged)
+        self._update(run, state=ModelState.READY, metrics=metrics, progress=1.0, error="")
+        logger.info(
+            "train done models/{} v{} {} in {:.1f} s, metrics {}",
+            run.model_id, run.version, version.model_class, took, metrics,
+        )  # fmt: skip
+
+    def _fail(self, run: QueuedRun, message: str, took: float) -> None:
+        found = self._current(run)
+        if found is not None:
+            self._registry.discard_staged(run.model_id, found[1])
+        self._update(run, state=ModelState.FAILED, error=message)
+        logger.warning(
+            "train failed models/{} v{} after {:.1f} s: {}",
+            run.model_id,
+            run.version,
+            took,
+            message,
+        )

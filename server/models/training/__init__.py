@@ -1,0 +1,1 @@
+"""Training: one fresh interpreter per run, driven from the server by a small JSON protocol."""

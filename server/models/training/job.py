@@ -1,0 +1,31 @@
+"""A training job: everything a worker process needs, sent to it as one JSON line."""
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class TrainJob:
+    """One training run of one model version."""
+
+    model_id: str
+    version: int
+    model_class: str
+    hyperparameters: dict[str, Any]
+    dataset_path: str
+    dataset_format: str
+    target_column: str
+    feature_types: dict[str, str]  # feature column -> "number" | "string", in order
+    test_size: float
+    random_state: int
+    output_path: str
+
+    def to_json(self) -> str:
+        """The job as one JSON line."""
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> "TrainJob":
+        """A job from `to_json` output."""
+        return cls(**json.loads(text))

@@ -1,0 +1,89 @@
+"""A fixed number of training slots fed in order from a queue; runs can be cancelled."""
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+
+from loguru import logger
+
+
+@dataclass(frozen=True)
+class QueuedRun:
+    """A run waiting for a slot: which model version, and the request that asked for it."""
+
+    model_id: str
+    version: int
+    run_id: str
+    request_id: str
+
+
+RunFunction = Callable[[QueuedRun], Coroutine[None, None, None]]
+
+
+class TrainingPool:
+    """`size` workers take runs first-in first-out; each run is its own cancellable task."""
+
+    def __init__(self, size: int, run: RunFunction) -> None:
+        self.size = size
+        self._run = run
+        self._queue: asyncio.Queue[QueuedRun] = asyncio.Queue()
+        self._workers: list[asyncio.Task[None]] = []
+        self._running: dict[str, tuple[QueuedRun, asyncio.Task[None]]] = {}
+
+    def start(self) -> None:
+        """Start the worker tasks."""
+        self._workers = [
+            asyncio.create_task(self._work(), name=f"training-slot-{i}") for i in range(self.size)
+        ]
+
+    def submit(self, run: QueuedRun) -> None:
+        """Queue a run; it starts when a slot is free, after every run queued before it."""
+        self._queue.put_nowait(run)
+
+    async def cancel(self, model_id: str) -> None:
+        """Stop the model's running run (killing its process) and wait until it has ended."""
+        entry = self._running.get(model_id)
+        if entry is not None:
+            entry[1].cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await entry[1]
+
+    async def stop(self) -> None:
+        """Cancel every run and worker."""
+        for model_id in list(self._running):
+            await self.cancel(model_id)
+        for worker in self._workers:
+            worker.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
+        self._workers = []
+
+    @property
+    def alive(self) -> int:
+        """How many worker tasks are running."""
+        return sum(not w.done() for w in self._workers)
+
+    @property
+    def busy(self) -> int:
+        """How many runs are training now."""
+        return len(self._running)
+
+    @property
+    def queued(self) -> int:
+        """How many runs wait for a slot."""
+        return self._queue.qsize()
+
+    async def _work(self) -> None:
+        while True:
+            run = await self._queue.get()
+            task = asyncio.create_task(self._run(run), name=f"train-{run.model_id}-v{run.version}")
+            self._running[run.model_id] = (run, task)
+            try:
+                await asyncio.wait([task])
+                if not task.cancelled() and task.exception() is not None:
+                    logger.opt(exception=task.exception()).error(
+                        "training run of models/{} v{} crashed", run.model_id, run.version
+                    )
+            finally:
+                self._running.pop(run.model_id, None)
+                self._queue.task_done()

@@ -1,0 +1,71 @@
+"""`python -m server.models.training.worker`: run one training job in a fresh interpreter.
+
+Protocol: after its imports the worker waits for the job, one JSON line on stdin, and
+answers with JSON lines on stdout: `{"progress": p, "stage": s}` while it works, then
+`{"metrics": {...}}` or `{"error": "..."}`. Anything else writing to stdout goes to stderr
+instead, so the protocol stays clean; logs go to stderr. The worker exits when stdin closes
+(the server stopped or died).
+"""
+
+import json
+import os
+import sys
+import threading
+from typing import IO, Any
+
+from loguru import logger
+
+
+def _protocol_stream() -> IO[str]:
+    """Keep the real stdout for the protocol and point fd 1 (and `sys.stdout`) at stderr."""
+    stream = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return stream
+
+
+def _exit_when_parent_goes() -> None:
+    """Exit as soon as stdin reaches EOF: the server closed it or died."""
+
+    def watch() -> None:
+        sys.stdin.read()
+        os._exit(3)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
+def main() -> int:
+    """Read the job, train, report; exit status 0 on success, 1 on failure."""
+    out = _protocol_stream()
+    logger.remove()
+    # No variable values in tracebacks: they could show the user's data in the server log.
+    logger.add(sys.stderr, level="INFO", format="{level} {message}", diagnose=False)
+
+    def send(message: dict[str, Any]) -> None:
+        out.write(json.dumps(message) + "\n")
+
+    # Import first: a spare worker does this before it is given a job.
+    from server.models.training.fit import TrainingError, train
+    from server.models.training.job import TrainJob
+
+    job_line = sys.stdin.readline()
+    if not job_line.strip():
+        return 0  # the server stopped or no longer needs this spare
+    _exit_when_parent_goes()
+    try:
+        metrics = train(
+            TrainJob.from_json(job_line), lambda p, s: send({"progress": p, "stage": s})
+        )
+    except TrainingError as error:
+        send({"error": str(error)})
+        return 1
+    except Exception as error:
+        logger.exception("training failed unexpectedly")
+        send({"error": f"internal error during training ({type(error).__name__})"})
+        return 1
+    send({"metrics": metrics})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
