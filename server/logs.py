@@ -26,7 +26,14 @@ def configure(level: str = "INFO", json_lines: bool = False) -> None:
     """Send logs to stderr, as JSON lines when asked; every record gets the request id."""
     logger.remove()
     logger.configure(patcher=_add_request_id)
-    logger.add(sys.stderr, level=level, serialize=json_lines, format=FORMAT, enqueue=False)
+    logger.add(
+        sys.stderr,
+        level=level,
+        serialize=json_lines,
+        format=FORMAT,
+        diagnose=False,
+        backtrace=False,
+    )
 
 
 def new_request_id(incoming: str | None = None) -> str:
