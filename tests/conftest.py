@@ -40,3 +40,15 @@ def server_factory(tmp_path: Path) -> Iterator[Callable[..., GrpcServer]]:
     yield start
     for server in started:
         server.stop()
+
+
+from tests.s3_server import S3Server  # noqa: E402  (kept next to its fixture)
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """A real S3 API (moto_server) with the test bucket; `stop()`/`start()` for outages."""
+    server = S3Server(tmp_path_factory.mktemp("s3-server"))
+    server.start()
+    yield server
+    server.stop(save=False)

@@ -1,5 +1,7 @@
 """Volumes and rollout strategies: one writer per ReadWriteOnce volume; a private bucket."""
 
+from server.settings import Settings
+from server.storage.s3 import dvc_remote_url
 from tests.deploy.manifests import (
     Manifest,
     all_containers,
@@ -88,8 +90,9 @@ def test_bucket_job_creates_the_bucket_the_server_uses(manifests: list[Manifest]
 
 def test_dvc_remote_is_in_the_bucket_the_job_creates(manifests: list[Manifest]) -> None:
     config = next(
-        m for m in of_kind(manifests, "ConfigMap") if "MLSERVICE_DVC_REMOTE" in m.get("data", {})
+        m for m in of_kind(manifests, "ConfigMap") if "MLSERVICE_S3_ENDPOINT" in m.get("data", {})
     )
     data = config["data"]
-    remote = data["MLSERVICE_DVC_REMOTE"]
-    assert remote.startswith(f"s3://{data['MLSERVICE_S3_BUCKET']}/"), remote
+    settings = Settings(**{k.removeprefix("MLSERVICE_").lower(): v for k, v in data.items()})
+    remote = dvc_remote_url(settings)
+    assert remote == f"s3://{data['MLSERVICE_S3_BUCKET']}/dvc", remote

@@ -1,0 +1,1 @@
+"""ClearML adapters: SDK configuration, training tasks and model weights."""

@@ -1,0 +1,1 @@
+"""Opt-in tests against a real ClearML server and MinIO (`make test-clearml`)."""

@@ -1,0 +1,189 @@
+"""The whole model flow through the gRPC API, with a real ClearML server and MinIO.
+
+Runs only when `CLEARML_API_HOST` is set (`make test-clearml`, see docs/clearml.md); it also
+needs `CLEARML_API_ACCESS_KEY` / `CLEARML_API_SECRET_KEY` and `MLSERVICE_S3_*` for MinIO.
+Each run uses its own ClearML project, so runs never see each other's tasks and models.
+"""
+
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import grpc
+import pytest
+from botocore.exceptions import ClientError
+
+from server.clearml.cache import weights_cache_dir
+from server.clearml.config import WEIGHTS_PREFIX
+from server.clearml.models import model_exists
+from server.clearml.tracking import task_name
+from server.gen import models_pb2, models_pb2_grpc
+from server.settings import Settings
+from server.storage.s3 import S3Config, ensure_bucket, make_client
+from tests.grpc_helpers import READY, rows, struct, upload, wait_for_model
+from tests.server.model_fixtures import csv_bytes, iris
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("CLEARML_API_HOST"),
+    reason="needs a ClearML server: set CLEARML_API_HOST and keys (make test-clearml)",
+)
+
+IRIS_ROWS: list[list[object]] = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]]
+TRAIN_TIMEOUT_S = 300
+
+
+@dataclass
+class Trained:
+    """A READY version as the service reports it, plus where its weights were found."""
+
+    name: str
+    number: int
+    metrics: dict[str, float]
+    clearml_task_id: str
+    clearml_model_id: str
+    weights_url: str = ""
+
+    @property
+    def model_id(self) -> str:
+        return self.name.removeprefix("models/")
+
+
+@pytest.fixture(scope="module")
+def project() -> str:
+    return f"mlservice-it-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="module")
+def sdk_settings() -> Settings:
+    """The settings the service gets from the environment; the bucket exists."""
+    settings = Settings()
+    if not settings.s3_endpoint:
+        pytest.skip("needs MinIO: set MLSERVICE_S3_ENDPOINT and keys (make test-clearml)")
+    ensure_bucket(S3Config.from_settings(settings))
+    return settings
+
+
+@pytest.mark.timeout(900)
+def test_train_predict_retrain_delete(
+    server_factory: Any, sdk_settings: Settings, project: str, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "service-data"
+    server = server_factory(data_dir, MLSERVICE_CLEARML_PROJECT=project)
+    with grpc.insecure_channel(server.target) as channel:
+        upload(channel, "it-iris", csv_bytes(iris()))
+        first = train(channel, {"C": 0.5, "max_iter": 300})
+    check_task(first, project, {"C": 0.5, "max_iter": 300})
+    check_weights(first, sdk_settings)
+
+    server.stop()  # a fresh process with an empty weights cache must load from ClearML
+    cache = weights_cache_dir(Settings(data_dir=data_dir))
+    shutil.rmtree(cache, ignore_errors=True)
+    server = server_factory(data_dir, MLSERVICE_CLEARML_PROJECT=project)
+    with grpc.insecure_channel(server.target) as channel:
+        stub = models_pb2_grpc.ModelServiceStub(channel)
+        assert len(predict(stub, first.name).predictions) == len(IRIS_ROWS)
+        assert (cache / first.clearml_model_id).is_dir(), "weights were downloaded and cached"
+
+        second = retrain(channel, first.name, {"C": 2.0, "max_iter": 300})
+        assert second.clearml_task_id != first.clearml_task_id
+        assert second.clearml_model_id != first.clearml_model_id
+        check_task(second, project, {"C": 2.0, "max_iter": 300})
+        check_weights(second, sdk_settings)
+        assert predict(stub, first.name, version=1).model_version == 1
+        assert predict(stub, first.name).model_version == 2
+
+        stub.DeleteModel(models_pb2.DeleteModelRequest(name=first.name))
+    for version in (first, second):
+        assert not model_exists(version.clearml_model_id)
+        assert not weights_stored(version, sdk_settings)
+        assert clearml_task(version.clearml_task_id).get_archived()
+
+
+def train(channel: grpc.Channel, hyperparameters: dict[str, object]) -> Trained:
+    stub = models_pb2_grpc.ModelServiceStub(channel)
+    model = stub.TrainModel(
+        models_pb2.TrainModelRequest(
+            model_id=f"it-{uuid.uuid4().hex[:8]}",
+            model_class="LogisticRegression",
+            hyperparameters=struct(hyperparameters),
+            dataset="datasets/it-iris",
+            target_column="target",
+        )
+    )
+    return ready_version(channel, model.name, 1)
+
+
+def retrain(channel: grpc.Channel, name: str, hyperparameters: dict[str, object]) -> Trained:
+    stub = models_pb2_grpc.ModelServiceStub(channel)
+    stub.RetrainModel(
+        models_pb2.RetrainModelRequest(name=name, hyperparameters=struct(hyperparameters))
+    )
+    return ready_version(channel, name, 2)
+
+
+def ready_version(channel: grpc.Channel, name: str, version: int) -> Trained:
+    model = wait_for_model(channel, name, version, timeout=TRAIN_TIMEOUT_S)
+    found = model.versions[version - 1]
+    assert found.state == READY, found.error
+    assert found.clearml_task_id and found.clearml_model_id
+    return Trained(
+        name, version, dict(found.metrics), found.clearml_task_id, found.clearml_model_id
+    )
+
+
+def predict(
+    stub: models_pb2_grpc.ModelServiceStub, name: str, version: int = 0
+) -> models_pb2.PredictResponse:
+    request = models_pb2.PredictRequest(name=name, version=version, rows=rows(IRIS_ROWS))
+    return stub.Predict(request)
+
+
+def clearml_task(task_id: str) -> Any:
+    from clearml import Task
+
+    return Task.get_task(task_id=task_id)
+
+
+def check_task(version: Trained, project: str, expected: dict[str, float]) -> None:
+    task = clearml_task(version.clearml_task_id)
+    number = version.number
+    assert task.name == task_name(version.model_id, number)
+    assert task.get_project_name() == project
+    assert task.get_status() == "completed"
+    assert {version.model_id, f"v{number}", "LogisticRegression"} <= set(task.get_tags())
+    parameters = task.get_parameters_as_dict()["hyperparameters"]
+    assert {k: float(parameters[k]) for k in expected} == expected
+    properties = task.get_user_properties(value_only=True)
+    assert properties["dataset"] == "it-iris"
+    reported = task.get_reported_single_values()
+    assert version.metrics, "the service reports metrics"
+    for name, value in version.metrics.items():
+        assert reported[name] == pytest.approx(value)
+
+
+def check_weights(version: Trained, settings: Settings) -> None:
+    """The Model belongs to the task and its weights are in the bucket, under clearml/."""
+    from clearml import Model
+
+    model = Model(model_id=version.clearml_model_id)
+    prefix = f"s3://{settings.s3_endpoint}/{settings.s3_bucket}/{WEIGHTS_PREFIX}/"
+    assert model.url.startswith(prefix), model.url
+    assert model.task == version.clearml_task_id
+    assert model.framework == "ScikitLearn"
+    version.weights_url = model.url
+    assert weights_stored(version, settings)
+
+
+def weights_stored(version: Trained, settings: Settings) -> bool:
+    """Whether the weights object is in MinIO."""
+    parsed = urlparse(version.weights_url)  # s3://host:port/bucket/key...
+    bucket, _, key = parsed.path.lstrip("/").partition("/")
+    try:
+        make_client(S3Config.from_settings(settings)).head_object(Bucket=bucket, Key=key)
+    except ClientError:
+        return False
+    return True
