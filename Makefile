@@ -21,6 +21,11 @@ install: $(UV) ## Install the Python environment from uv.lock
 $(BUF): package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):  # the dashboard's browser tests drive Debian's Chromium (no browser download)
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
 tools: install $(BUF) ## Install the developer tools (buf)
 
 proto: install ## Regenerate the gRPC stubs (server/gen) and the OpenAPI spec (rest/openapi)
@@ -41,7 +46,7 @@ format: install ## Apply ruff's fixes and formatting
 	$(UV) run --frozen ruff check --fix .
 	$(UV) run --frozen ruff format .
 
-test: tools ## Run the whole test suite
+test: tools $(CHROMIUM) ## Run the whole test suite
 	$(UV) run --frozen pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 run: install ## Start the gRPC server, the REST proxy and the dashboard with embedded defaults
@@ -54,3 +59,15 @@ run: install ## Start the gRPC server, the REST proxy and the dashboard with emb
 	wait
 
 include mk/deploy.mk
+include mk/bench.mk
+
+.PHONY: test-clearml
+test-clearml: install $(SECRETS_ENV) ## Integration tests with ClearML (make clearml-up) and MinIO (make up)
+	set -a && . ./$(SECRETS_ENV) && set +a && \
+	export CLEARML_API_HOST="$${CLEARML_API_HOST:-http://localhost:8008}" \
+	  CLEARML_FILES_HOST="$${CLEARML_FILES_HOST:-http://localhost:8081}" \
+	  MLSERVICE_S3_ENDPOINT="$${MLSERVICE_S3_ENDPOINT:-127.0.0.1:9000}" \
+	  MLSERVICE_S3_ACCESS_KEY="$${MLSERVICE_S3_ACCESS_KEY:-$$MINIO_ROOT_USER}" \
+	  MLSERVICE_S3_SECRET_KEY="$${MLSERVICE_S3_SECRET_KEY:-$$MINIO_ROOT_PASSWORD}" \
+	  MLSERVICE_S3_BUCKET="$${MLSERVICE_S3_BUCKET:-mlservice}" && \
+	$(UV) run --frozen pytest -q -p no:cacheprovider -rs tests/clearml_integration $(PYTEST_ARGS)

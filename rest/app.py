@@ -15,6 +15,7 @@ from rest.access_log import AccessLogMiddleware
 from rest.endpoints import discover
 from rest.grpc_client import GrpcGateway
 from rest.handlers import HandlerResolver, served_by_upload_middleware, unary_handler
+from rest.metrics import METRICS_PATH, MetricsMiddleware, RestMetrics
 from rest.settings import RestSettings
 from rest.upload import UploadHandler, UploadMiddleware
 from rest.validation import ValidatorCache, body_validator, parameter_validator
@@ -64,5 +65,15 @@ def create_app(settings: RestSettings) -> AsyncApp:
     position = MiddlewarePosition.BEFORE_SECURITY
     app.add_middleware(UploadMiddleware, position=position, uploads=upload_handlers)
     app.add_middleware(AccessLogMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    if settings.metrics_enabled:
+        add_metrics(app)
     error_handlers.register(app)
     return app
+
+
+def add_metrics(app: AsyncApp) -> None:
+    """Serve `GET /metrics` (outside the spec) and measure every request."""
+    metrics = RestMetrics()
+    app.add_url_rule(METRICS_PATH, "metrics", metrics.endpoint(), methods=["GET"])
+    position = MiddlewarePosition.BEFORE_EXCEPTION
+    app.add_middleware(MetricsMiddleware, position=position, metrics=metrics)

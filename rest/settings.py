@@ -21,3 +21,4 @@ class RestSettings(BaseSettings):
     upload_chunk_bytes: int = Field(default=MIB, gt=0)
     log_json: bool = False
     log_level: str = "INFO"
+    metrics_enabled: bool = True

@@ -11,6 +11,7 @@ from grpc_reflection.v1alpha import reflection
 from loguru import logger
 
 from server.auth import TokenAuthInterceptor
+from server.clearml.startup import prepare_backends
 from server.datasets.servicer import DatasetServicer
 from server.datasets.store import DvcDatasetStore
 from server.gen import (
@@ -22,7 +23,11 @@ from server.gen import (
     status_pb2_grpc,
 )
 from server.interceptors import ErrorInterceptor
+from server.metrics.runtime import ServerMetricsRuntime
+from server.models.clearml_registry import ClearMLModelRegistry
 from server.models.manager import ModelManager
+from server.models.ports import ModelRegistry
+from server.models.registry import LocalModelRegistry
 from server.models.servicer import ModelServicer
 from server.settings import Settings
 from server.status import Component, StatusReporter, StatusServicer
@@ -44,10 +49,13 @@ class App:
     port: int
     models: ModelManager
     reporter: StatusReporter
+    metrics: ServerMetricsRuntime | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
         """Recover stored state, start serving and the periodic health check."""
+        if self.metrics is not None:
+            self.metrics.start()
         await self.models.start()
         await self.reporter.components()
         await self.server.start()
@@ -64,6 +72,8 @@ class App:
                 await task
         await self.server.stop(grace)
         await self.models.stop()
+        if self.metrics is not None:
+            self.metrics.stop()
         logger.info("stopped")
 
 
@@ -85,12 +95,21 @@ def _counts(store: DvcDatasetStore, models: ModelManager) -> status_pb2.Counts:
     )
 
 
+def model_registry(settings: Settings) -> ModelRegistry:
+    """ClearML's when `CLEARML_API_HOST` is set, else the embedded one (the default)."""
+    if settings.clearml_enabled:
+        return ClearMLModelRegistry(settings)
+    return LocalModelRegistry(settings.models_dir)
+
+
 def build(settings: Settings) -> App:
     """Wire every part from one settings object (already resolved to absolute paths)."""
     limit = settings.max_message_bytes
     interceptors: list[grpc.aio.ServerInterceptor] = [ErrorInterceptor()]
     if settings.api_token:
         interceptors.insert(0, TokenAuthInterceptor(settings.api_token))
+    metrics = ServerMetricsRuntime(settings, SERVICE_NAMES)
+    interceptors[:0] = metrics.interceptors()  # first: it sees every call's final status
     server = grpc.aio.server(
         interceptors=interceptors,
         options=[
@@ -98,14 +117,17 @@ def build(settings: Settings) -> App:
             ("grpc.max_send_message_length", limit),
         ],
     )
+    backend_checks = prepare_backends(settings)  # S3 and ClearML set up before any use
     store = DvcDatasetStore(settings)
-    models = ModelManager(settings, store)
+    models = ModelManager(settings, store, model_registry(settings))
     reporter = StatusReporter(
         checks=[
             lambda: _dataset_checks(store),
             lambda: [Component(*c) for c in models.check()],
+            *backend_checks,
         ],
         counts=lambda: _counts(store, models),
+        metrics=metrics,
     )
     models_pb2_grpc.add_ModelServiceServicer_to_server(ModelServicer(models), server)
     datasets_pb2_grpc.add_DatasetServiceServicer_to_server(DatasetServicer(store, settings), server)
@@ -113,4 +135,4 @@ def build(settings: Settings) -> App:
     health_pb2_grpc.add_HealthServicer_to_server(reporter.health, server)
     reflection.enable_server_reflection(SERVICE_NAMES, server)
     port = server.add_insecure_port(f"{settings.grpc_host}:{settings.grpc_port}")
-    return App(server=server, port=port, models=models, reporter=reporter)
+    return App(server=server, port=port, models=models, reporter=reporter, metrics=metrics)

@@ -1,18 +1,21 @@
 """The one place where errors become gRPC statuses, and where each call gets its request id."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 from typing import Any, cast
 
 import grpc
 from google.protobuf import any_pb2
+from google.protobuf.message import DecodeError
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 from loguru import logger
 
-from server.errors import ServiceError
+from server.errors import InvalidArgument, ServiceError
 from server.logs import new_request_id
 
 Behavior = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
+Deserializer = Callable[[bytes], Any] | None
+UNPARSABLE = "the request message cannot be parsed (malformed, or nested too deeply)"
 
 
 def to_rpc_status(error: ServiceError) -> grpc.Status:
@@ -61,6 +64,38 @@ def _guard(behavior: Behavior, method: str, incoming_id: str | None) -> Behavior
     return guarded
 
 
+def _parse(deserializer: Deserializer, raw: bytes) -> Any:
+    """The request message; INVALID_ARGUMENT (not grpc's UNKNOWN) when it does not parse."""
+    if deserializer is None:
+        return raw
+    try:
+        return deserializer(raw)
+    except DecodeError as error:
+        raise InvalidArgument(UNPARSABLE) from error
+
+
+def _parsing(behavior: Behavior, deserializer: Deserializer) -> Behavior:
+    """Deserialize a unary request inside the guard."""
+
+    async def parsed(raw: bytes, context: grpc.aio.ServicerContext) -> Any:
+        return await behavior(_parse(deserializer, raw), context)
+
+    return parsed
+
+
+def _parsing_stream(behavior: Behavior, deserializer: Deserializer) -> Behavior:
+    """Deserialize each message of a request stream inside the guard."""
+
+    async def parsed(raw: AsyncIterable[bytes], context: grpc.aio.ServicerContext) -> Any:
+        async def messages() -> AsyncIterator[Any]:
+            async for item in raw:
+                yield _parse(deserializer, item)
+
+        return await behavior(messages(), context)
+
+    return parsed
+
+
 class ErrorInterceptor(grpc.aio.ServerInterceptor):
     """Maps `ServiceError`s to their status codes and unexpected errors to INTERNAL."""
 
@@ -75,16 +110,18 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):
             return handler
         method = handler_call_details.method
         incoming_id = _metadata_value(handler_call_details, "x-request-id")
+        # Requests are deserialized inside the guard: grpc itself answers UNKNOWN otherwise.
+        deserializer = handler.request_deserializer
         if handler.unary_unary is not None:
+            behavior = _parsing(cast(Behavior, handler.unary_unary), deserializer)
             return grpc.unary_unary_rpc_method_handler(
-                _guard(cast(Behavior, handler.unary_unary), method, incoming_id),
-                request_deserializer=handler.request_deserializer,
+                _guard(behavior, method, incoming_id),
                 response_serializer=handler.response_serializer,
             )
         if handler.stream_unary is not None:
+            behavior = _parsing_stream(cast(Behavior, handler.stream_unary), deserializer)
             return grpc.stream_unary_rpc_method_handler(
-                _guard(cast(Behavior, handler.stream_unary), method, incoming_id),
-                request_deserializer=handler.request_deserializer,
+                _guard(behavior, method, incoming_id),
                 response_serializer=handler.response_serializer,
             )
         return handler

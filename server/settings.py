@@ -45,7 +45,8 @@ class Settings(BaseSettings):
         "", validation_alias=AliasChoices("clearml_api_secret_key", "CLEARML_API_SECRET_KEY")
     )
     api_token: str = ""
-    metrics_port: int = 9090
+    metrics_port: int = Field(9090, ge=0, le=65535)  # 0: any free port (logged)
+    metrics_enabled: bool = True
 
     def resolved(self) -> "Settings":
         """Return a copy whose data dir is absolute (DVC and subprocesses need absolute paths)."""

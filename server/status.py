@@ -13,6 +13,7 @@ from grpc_health.v1 import health_pb2
 from loguru import logger
 
 from server.gen import status_pb2, status_pb2_grpc
+from server.metrics.runtime import ServerMetricsRuntime
 
 VERSION = "0.1.0"
 STATES = {
@@ -40,9 +41,15 @@ CountsSource = Callable[[], status_pb2.Counts]
 class StatusReporter:
     """Runs the component checks (in a thread: they touch disk and network) and keeps health."""
 
-    def __init__(self, checks: list[ComponentCheck], counts: CountsSource) -> None:
+    def __init__(
+        self,
+        checks: list[ComponentCheck],
+        counts: CountsSource,
+        metrics: ServerMetricsRuntime | None = None,
+    ) -> None:
         self._checks = checks
         self._counts = counts
+        self._metrics = metrics
         self.started = datetime.now(UTC)
         self._monotonic_start = time.monotonic()
         self.health = health_aio.HealthServicer()
@@ -62,6 +69,8 @@ class StatusReporter:
         """Run every check and update the health status to match."""
         results = await asyncio.to_thread(self._run_checks)
         await self._update_health(results)
+        if self._metrics is not None:
+            self._metrics.observe_components((c.name, c.state) for c in results)
         return results
 
     async def _update_health(self, results: list[Component]) -> None:
@@ -105,6 +114,7 @@ class StatusReporter:
                 for c in results
             ],
             counts=await asyncio.to_thread(self._counts),
+            serving_stats=self._metrics.serving_stats() if self._metrics is not None else None,
         )
 
 

@@ -94,7 +94,7 @@ class GrpcServer(Process):
         """The address clients dial."""
         return f"127.0.0.1:{self.port}"
 
-    def start_and_wait(self, timeout: float = 60) -> None:
+    def start_and_wait(self, timeout: float = 180) -> None:
         """Start the server and wait until its health check says SERVING."""
         self.start()
 
@@ -106,14 +106,24 @@ class GrpcServer(Process):
         wait_until(ready, timeout, "gRPC server")
 
 
+# The developer's own settings must not leak into test servers (e.g. ClearML mode by accident).
+STRIPPED_PREFIXES = ("CLEARML_", "MLSERVICE_")
+
+
+def inherited_environment() -> dict[str, str]:
+    """This process's environment without `CLEARML_*` and `MLSERVICE_*` variables."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(STRIPPED_PREFIXES)}
+
+
 def grpc_server_process(data_dir: Path, log_dir: Path, **env: str) -> GrpcServer:
     """Describe a server on a free port whose data lives in `data_dir` (not started yet)."""
     port = free_port()
     full_env = {
-        **os.environ,
+        **inherited_environment(),
         "MLSERVICE_GRPC_PORT": str(port),
         "MLSERVICE_DATA_DIR": str(data_dir),
         "MLSERVICE_TRAINING_WORKERS": "2",
+        "MLSERVICE_METRICS_PORT": "0",  # any free port: test servers run side by side
         **env,
     }
     return GrpcServer(

@@ -41,15 +41,16 @@ class ServingStats:
         )
 
 
-def serving_stats(status: Mapping[str, Any]) -> ServingStats | None:
-    """The live figures of a GetStatus JSON body; None when the server reports none."""
-    data = status.get("servingStats")
+def serving_stats(body: Mapping[str, Any]) -> ServingStats | None:
+    """The live figures of a whole GetStatus JSON body; None when the server reports none."""
+    data = body.get("servingStats")
     return ServingStats.from_json(data) if isinstance(data, Mapping) else None
 
 
-def render_serving_stats(status: ServingStats | Mapping[str, Any] | None) -> None:
-    """Draw the live figures; takes parsed stats or the whole GetStatus JSON body."""
-    stats = serving_stats(status) if isinstance(status, Mapping) else status
+def render_serving_stats(stats: ServingStats | Mapping[str, Any] | None) -> None:
+    """Draw the live figures: parsed, or the `servingStats` JSON object, or None (absent)."""
+    if isinstance(stats, Mapping):
+        stats = ServingStats.from_json(stats)
     st.markdown("#### Serving (live)")
     if stats is None:
         st.caption("The server reports no live figures (metrics are disabled).")

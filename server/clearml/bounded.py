@@ -42,9 +42,12 @@ def ping(host: str, timeout: float = PING_TIMEOUT_S) -> None:
         raise Unavailable(f"ClearML server {host} unreachable: {reason}") from error
 
 
-def check_clearml() -> tuple[str, str]:
-    """("OK" | "DOWN", message) for the status: does the API server answer, within seconds."""
-    host = api_host()
+def check_clearml(host: str = "") -> tuple[str, str]:
+    """("OK" | "DOWN", message) for the status: does the API server answer, within seconds.
+
+    Without `host`, the SDK's (which imports it: pass the host to keep the check light).
+    """
+    host = host or api_host()
     try:
         ping(host)
     except Unavailable as error:

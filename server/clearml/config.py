@@ -46,6 +46,14 @@ def output_uri(settings: Settings) -> str | bool:
     return f"s3://{settings.s3_endpoint}/{settings.s3_bucket}/{WEIGHTS_PREFIX}"
 
 
+def job_target(settings: Settings) -> tuple[str, str]:
+    """(project, output URI) of training runs: ("", "") when ClearML mode is off."""
+    if not settings.clearml_enabled:
+        return "", ""
+    uri = output_uri(settings)
+    return settings.clearml_project, uri if isinstance(uri, str) else ""
+
+
 def config_tree(settings: Settings) -> dict[str, Any]:
     """The configuration as nested dicts (what the file holds)."""
     uri = output_uri(settings)

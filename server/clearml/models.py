@@ -47,6 +47,15 @@ def model_exists(model_id: str) -> bool:
     return bool(guarded(query, f"look up model {model_id}"))
 
 
+def existing_models(model_ids: Iterable[str]) -> set[str]:
+    """The ids among `model_ids` that ClearML still has (one API call for all of them)."""
+    ids = sorted(set(model_ids))
+    if not ids:
+        return set()
+    query = partial(_existing, "models", ids)
+    return set(guarded(query, f"look up models {', '.join(ids)}"))
+
+
 def load_weights(model_id: str, cache_dir: Path) -> Path:
     """A local copy of the model's weights: the cache, else downloaded from its URL."""
     cached = cache.cached_weights(cache_dir, model_id)

@@ -24,6 +24,7 @@ from server.datasets.parsing import FORMATS, TableSummary, read_table, validate_
 from server.datasets.preview import Cell, preview_rows
 from server.datasets.staging import StagedFile, remove_stale, stage_upload
 from server.errors import FieldViolation, InvalidArgument, NotFound, Unavailable
+from server.metrics import hooks as metrics_hooks
 from server.names import check_id, dataset_name
 from server.ports import DatasetSummary, DatasetVersionRecord
 from server.settings import MIB, Settings
@@ -62,10 +63,13 @@ class DvcDatasetStore:
             record = await self._receive_and_store(dataset_id, fmt, description, chunks)
         except asyncio.CancelledError:
             logger.warning("upload of {} cancelled by the client", name)
+            metrics_hooks.dataset_upload("cancelled", 0, started)  # metrics
             raise
         except Exception as error:
             logger.warning("upload of {} failed: {}", name, error)
+            metrics_hooks.dataset_upload("failed", 0, started)  # metrics
             raise
+        metrics_hooks.dataset_upload("succeeded", record.size_bytes, started)  # metrics
         logger.info(
             "upload of {} v{} done: md5 {}, {} bytes, {} rows in {:.2f} s",
             name, record.version, record.md5, record.size_bytes, record.row_count,

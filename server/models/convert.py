@@ -9,8 +9,8 @@ from google.protobuf import json_format, struct_pb2, timestamp_pb2
 from server.errors import FieldViolation, InvalidArgument
 from server.gen import models_pb2
 from server.models.classes import ModelClass, Task
+from server.models.prediction import Prediction
 from server.models.records import ModelRecord, ModelState, VersionRecord
-from server.models.serving import Prediction
 from server.models.specs import HyperparameterSpec
 from server.models.values import ValueKind, ValueRule
 from server.names import dataset_name, model_name
@@ -93,6 +93,20 @@ def model_class_message(model_class: ModelClass) -> models_pb2.ModelClass:
 
 def version_message(version: VersionRecord) -> models_pb2.ModelVersion:
     """One version of a model."""
+    message = models_pb2.ModelVersion(**_engine_fields(version))
+    message.MergeFrom(_version_fields(version))
+    return message
+
+
+def _engine_fields(version: VersionRecord) -> dict[str, Any]:
+    """The engine, its note and the parity figure (left unset when there is none)."""
+    fields: dict[str, Any] = {"engine": version.engine, "engine_note": version.engine_note}
+    if version.onnx_max_abs_diff is not None:
+        fields["onnx_max_abs_diff"] = version.onnx_max_abs_diff
+    return fields
+
+
+def _version_fields(version: VersionRecord) -> models_pb2.ModelVersion:
     return models_pb2.ModelVersion(
         version=version.version,
         state=STATES[version.state],
@@ -134,6 +148,7 @@ def model_message(model: ModelRecord) -> models_pb2.Model:
         serving_version=model.serving_version,
         progress=latest.progress,
         versions=[version_message(v) for v in model.versions],
+        **_engine_fields(latest),
     )
 
 
@@ -144,4 +159,5 @@ def prediction_message(prediction: Prediction) -> models_pb2.PredictResponse:
         classes=[value(c) for c in prediction.classes],
         probabilities=[models_pb2.Probabilities(values=row) for row in prediction.probabilities],
         model_version=prediction.model_version,
+        engine=prediction.engine,
     )

@@ -3,6 +3,7 @@
 Handlers know nothing of gRPC: they take plain values and raise `server.errors` only.
 """
 
+import asyncio
 import os
 from collections import Counter
 from collections.abc import Sequence
@@ -10,8 +11,10 @@ from typing import Any
 
 from loguru import logger
 
+from server.clearml.bounded import ping
 from server.errors import AlreadyExists, FailedPrecondition, NotFound
 from server.logs import request_id
+from server.metrics import hooks as metrics_hooks
 from server.models.classes import ModelClass, model_classes
 from server.models.listing import ListQuery, select_page
 from server.models.planner import Planner
@@ -27,6 +30,7 @@ from server.ports import DatasetStore
 from server.settings import Settings
 
 RESTARTED = "server restarted during training"
+SHUT_DOWN = "server shut down during training"
 
 
 class ModelManager:
@@ -46,19 +50,27 @@ class ModelManager:
 
     async def start(self) -> None:
         """Fail versions left QUEUED/TRAINING by a previous process, then start the workers."""
-        for model in self._registry.list():
-            for version in model.versions:
-                if version.state in ACTIVE_STATES:
-                    failed = version.evolve(state=ModelState.FAILED, error=RESTARTED)
-                    self._registry.put_version(model.model_id, failed)
-                    logger.warning("models/{} v{}: {}", model.model_id, version.version, RESTARTED)
+        self._fail_active(RESTARTED)
         self._pool.start()
         logger.info("model manager started with {} training workers", self._pool.size)
 
     async def stop(self) -> None:
-        """Kill running trainings (their versions are failed at the next start) and spares."""
+        """Kill running trainings and spares; fail the versions that were queued or training."""
         await self._pool.stop()
         await self._launcher.stop()
+        try:
+            self._fail_active(SHUT_DOWN)
+        except Exception:  # the next start fails them instead
+            logger.exception("could not mark the interrupted trainings FAILED")
+
+    def _fail_active(self, reason: str) -> None:
+        """Mark every QUEUED or TRAINING version FAILED (called when no run is in flight)."""
+        for model in self._registry.list():
+            for version in model.versions:
+                if version.state in ACTIVE_STATES:
+                    failed = version.evolve(state=ModelState.FAILED, error=reason)
+                    self._registry.put_version(model.model_id, failed)
+                    logger.warning("models/{} v{}: {}", model.model_id, version.version, reason)
 
     def list_classes(self) -> list[ModelClass]:
         """Every trainable class with its hyperparameter specs."""
@@ -69,6 +81,7 @@ class ModelManager:
         if request.model_id and self._exists(request.model_id):
             raise AlreadyExists(f"model {request.model_id!r} already exists")
         model = await self._planner.new_model(request)
+        await self._require_tracking()
         self._registry.create(model)
         self._submit(model.model_id, model.latest.version, model.latest.run_id)
         logger.info(
@@ -82,6 +95,7 @@ class ModelManager:
         """Queue a new version; the serving version keeps serving until it is READY."""
         model = self._registry.get(request.model_id)
         version = await self._planner.next_version(model, request)
+        await self._require_tracking()
         current = self._registry.get(request.model_id)  # re-read: no await from here on
         if current.latest.version != model.latest.version:
             raise FailedPrecondition(f"models/{model.model_id} changed meanwhile; try again")
@@ -89,6 +103,11 @@ class ModelManager:
         self._submit(model.model_id, version.version, version.run_id)
         logger.info("retrain models/{} v{} queued", model.model_id, version.version)
         return self._registry.get(model.model_id)
+
+    async def _require_tracking(self) -> None:
+        """In ClearML mode, UNAVAILABLE (within 2 s) unless the ClearML API server answers."""
+        if self._settings.clearml_enabled:
+            await asyncio.to_thread(ping, self._settings.clearml_api_host)
 
     def _exists(self, model_id: str) -> bool:
         try:
@@ -110,16 +129,20 @@ class ModelManager:
 
     async def delete(self, model_id: str) -> None:
         """Remove every version and the weights, and kill a training in flight."""
-        self._registry.delete(model_id)  # first: a queued run of it will now never start
+        # First: a queued run of it will now never start. In a thread: in ClearML mode this
+        # deletes the ClearML models (UNAVAILABLE while it is down: nothing is deleted then).
+        await asyncio.to_thread(self._registry.delete, model_id)
         self._predictor.forget(model_id)
         await self._pool.cancel(model_id)
         logger.info("deleted models/{}", model_id)
 
     async def predict(
-        self, model_id: str, version: int, rows: Sequence[Sequence[Any]]
+        self, model_id: str, version: int, rows: Sequence[Sequence[Any]], engine: str = ""
     ) -> Prediction:
-        """Predict with the serving version, or with `version` when given."""
-        return await self._predictor.predict(model_id, version, rows)
+        """Predict with the serving version (or `version`); `engine` pins "onnx" or "sklearn"."""
+        prediction = await self._predictor.predict(model_id, version, rows, engine)
+        metrics_hooks.predicted(len(prediction.predictions), prediction.engine)  # metrics
+        return prediction
 
     def check(self) -> list[tuple[str, str, str]]:
         """(component, "OK" | "DEGRADED" | "DOWN", message) for the registry and the workers."""

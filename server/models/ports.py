@@ -41,8 +41,20 @@ class ModelRegistry(Protocol):
         """A local, readable copy of one version's weights."""
         ...
 
+    def compiled_staging_path(self, model_id: str, version: VersionRecord) -> Path:
+        """A local path where a training run writes its ONNX model before `store_compiled`."""
+        ...
+
+    def store_compiled(self, model_id: str, version: VersionRecord, staged: Path) -> None:
+        """Take the staged ONNX model of a finished run into the registry, beside its weights."""
+        ...
+
+    def compiled_path(self, model_id: str, version: int) -> Path | None:
+        """A local, readable copy of one version's ONNX model; None when it has none."""
+        ...
+
     def discard_staged(self, model_id: str, version: VersionRecord) -> None:
-        """Remove a run's staged weights, if any."""
+        """Remove a run's staged weights and ONNX model, if any."""
         ...
 
     def ping(self) -> str:

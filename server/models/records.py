@@ -45,6 +45,9 @@ class VersionRecord:
     progress: float = 0.0
     clearml_task_id: str = ""
     clearml_model_id: str = ""
+    engine: str = ""  # the default engine once READY: "onnx" | "sklearn"
+    engine_note: str = ""  # why it is not compiled, when it is not
+    onnx_max_abs_diff: float | None = None  # parity figure, when the ONNX model was compared
 
     def evolve(self, **changes: Any) -> "VersionRecord":
         """A copy with `changes` applied and `update_time` set to now."""

@@ -1,7 +1,8 @@
 """The embedded model registry: metadata in SQLite, weights as files, under `models_dir`.
 
 Layout: `registry.sqlite3` (one row per model and per version, JSON bodies),
-`<model_id>/v<version>.skops` (weights), `.staging/` (weights of runs not yet accepted).
+`<model_id>/v<version>.skops` (weights), `<model_id>/v<version>.onnx` (the compiled model,
+when it passed the parity gate), `.staging/` (files of runs not yet accepted).
 A connection per call keeps it safe from any thread; WAL keeps readers off writers' backs.
 """
 
@@ -116,9 +117,25 @@ class LocalModelRegistry:
         """The weights file of one version."""
         return self.root / model_id / f"v{version}.skops"
 
+    def compiled_staging_path(self, model_id: str, version: VersionRecord) -> Path:
+        """Where a training run writes its ONNX model before `store_compiled`."""
+        return self.staging_path(model_id, version).with_suffix(".onnx")
+
+    def store_compiled(self, model_id: str, version: VersionRecord, staged: Path) -> None:
+        """Move the staged ONNX model into place beside the weights (an atomic rename)."""
+        target = self.root / model_id / f"v{version.version}.onnx"
+        target.parent.mkdir(exist_ok=True)
+        staged.replace(target)
+
+    def compiled_path(self, model_id: str, version: int) -> Path | None:
+        """The ONNX model of one version; None when it has none."""
+        path = self.root / model_id / f"v{version}.onnx"
+        return path if path.is_file() else None
+
     def discard_staged(self, model_id: str, version: VersionRecord) -> None:
-        """Remove a run's staged weights, if any."""
+        """Remove a run's staged weights and ONNX model, if any."""
         self.staging_path(model_id, version).unlink(missing_ok=True)
+        self.compiled_staging_path(model_id, version).unlink(missing_ok=True)
 
     def ping(self) -> str:
         """Count the models (proves the database is readable)."""

@@ -17,6 +17,19 @@ def rows_to_frame(
     rows: Sequence[Sequence[Any]], feature_types: dict[str, str], max_rows: int
 ) -> pd.DataFrame:
     """A frame of the rows with the trained dtypes; INVALID_ARGUMENT naming every bad cell."""
+    check_rows(rows, feature_types, max_rows)
+    columns = {
+        name: pd.Series(
+            [cell_value(row[i], kind) for row in rows],
+            dtype="float64" if kind == NUMBER else object,
+        )
+        for i, (name, kind) in enumerate(feature_types.items())
+    }
+    return pd.DataFrame(columns)
+
+
+def check_rows(rows: Sequence[Sequence[Any]], feature_types: dict[str, str], max_rows: int) -> None:
+    """INVALID_ARGUMENT unless there are 1..max_rows rows whose every cell suits its column."""
     if not rows:
         invalid_if_any("no rows", [FieldViolation("rows", "at least one row is required")])
     if len(rows) > max_rows:
@@ -30,13 +43,6 @@ def rows_to_frame(
         more = FieldViolation("rows", "more invalid values, not listed")
         violations = [*violations[:MAX_LISTED], more]
     invalid_if_any("invalid rows", violations)
-    columns = {
-        name: pd.Series(
-            [_cell(row[i], kind) for row in rows], dtype="float64" if kind == NUMBER else object
-        )
-        for i, (name, kind) in enumerate(feature_types.items())
-    }
-    return pd.DataFrame(columns)
 
 
 def _check(
@@ -81,7 +87,8 @@ def _shown(value: Any) -> str:
     return type(value).__name__
 
 
-def _cell(value: Any, kind: str) -> Any:
+def cell_value(value: Any, kind: str) -> Any:
+    """A checked cell as the frame holds it: a float or str, NaN when missing."""
     if value is None:
         return np.nan
     return float(value) if kind == NUMBER else string_value(value)

@@ -3,8 +3,9 @@
 from typing import Any
 
 import grpc
-from google.protobuf import empty_pb2, json_format
+from google.protobuf import empty_pb2, json_format, struct_pb2
 
+from server.errors import FieldViolation, InvalidArgument
 from server.gen import models_pb2, models_pb2_grpc
 from server.models import convert
 from server.models.listing import ListQuery
@@ -13,6 +14,17 @@ from server.models.requests import RetrainRequest, TrainRequest
 from server.names import parse_name
 
 Context = grpc.aio.ServicerContext[Any, Any]
+
+
+def hyperparameters_dict(message: struct_pb2.Struct) -> dict[str, Any]:
+    """The hyperparameters as JSON values; INVALID_ARGUMENT for NaN or infinite numbers."""
+    try:
+        return json_format.MessageToDict(message)
+    except ValueError:
+        violation = FieldViolation(
+            "hyperparameters", "numbers must be finite: NaN and Infinity have no JSON form"
+        )
+        raise InvalidArgument("invalid hyperparameters", [violation]) from None
 
 
 class ModelServicer(models_pb2_grpc.ModelServiceServicer):
@@ -36,7 +48,7 @@ class ModelServicer(models_pb2_grpc.ModelServiceServicer):
             TrainRequest(
                 model_id=request.model_id,
                 model_class=request.model_class,
-                hyperparameters=json_format.MessageToDict(request.hyperparameters),
+                hyperparameters=hyperparameters_dict(request.hyperparameters),
                 dataset_id=parse_name(request.dataset, "datasets", "dataset"),
                 dataset_version=request.dataset_version,
                 target_column=request.target_column,
@@ -73,7 +85,7 @@ class ModelServicer(models_pb2_grpc.ModelServiceServicer):
     ) -> models_pb2.Model:
         """Queue a new version of a model."""
         hyperparameters = (
-            json_format.MessageToDict(request.hyperparameters)
+            hyperparameters_dict(request.hyperparameters)
             if request.HasField("hyperparameters")
             else None
         )
@@ -101,6 +113,6 @@ class ModelServicer(models_pb2_grpc.ModelServiceServicer):
         """Predict with the serving (or a chosen) version."""
         # ListValues are sequences: the rows are read in the manager's worker thread.
         prediction = await self._manager.predict(
-            parse_name(request.name, "models"), request.version, request.rows
+            parse_name(request.name, "models"), request.version, request.rows, request.engine
         )
         return convert.prediction_message(prediction)

@@ -1,9 +1,12 @@
-"""Predict: pick the version, load its pipeline (bounded LRU cache), predict in a thread."""
+"""Predict: pick the version and engine, load the model (bounded LRU caches), predict in a thread.
+
+The compiled (ONNX) model answers when the version has one (docs/onnx.md), else the
+scikit-learn pipeline.
+"""
 
 import asyncio
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,23 +15,18 @@ from loguru import logger
 from sklearn.pipeline import Pipeline
 
 from server.errors import FailedPrecondition, NotFound, ServiceError
+from server.metrics import hooks as metrics_hooks
 from server.models.classes import Task
+from server.models.compiled.choice import checked_engine, choose_engine
+from server.models.compiled.outcome import ONNX, SKLEARN
+from server.models.compiled.serve import CompiledCache, predict_compiled
 from server.models.ports import ModelRegistry
+from server.models.prediction import Prediction
 from server.models.records import ModelRecord, ModelState, VersionRecord
 from server.models.rows import rows_to_frame
 from server.models.trusted_types import load_weights
 from server.models.values import to_json_value
 from server.settings import Settings
-
-
-@dataclass(frozen=True)
-class Prediction:
-    """One prediction per row; for classifiers the classes and, when available, probabilities."""
-
-    predictions: list[Any]
-    model_version: int
-    classes: list[Any] = field(default_factory=list)
-    probabilities: list[list[float]] = field(default_factory=list)
 
 
 class PipelineCache:
@@ -43,11 +41,14 @@ class PipelineCache:
         key = (model_id, version)
         if key in self._items:
             self._items.move_to_end(key)
+            metrics_hooks.model_cache_hit(SKLEARN)  # metrics
             return self._items[key]
-        pipeline: Pipeline = await asyncio.to_thread(load_weights, path)
+        with metrics_hooks.model_load(SKLEARN):  # metrics: a miss, and the load time
+            pipeline: Pipeline = await asyncio.to_thread(load_weights, path)
         self._items[key] = pipeline
         while len(self._items) > self.size:
             self._items.popitem(last=False)
+            metrics_hooks.model_cache_evicted(SKLEARN)  # metrics
         return pipeline
 
     def invalidate(self, model_id: str) -> None:
@@ -75,12 +76,12 @@ def predict(pipeline: Pipeline, task: Task, frame: pd.DataFrame, version: int) -
     """Run the pipeline on the frame; labels and numbers converted to plain JSON values."""
     predicted = [to_json_value(v) for v in pipeline.predict(frame)]
     if task is not Task.CLASSIFICATION:
-        return Prediction(predicted, version)
+        return Prediction(predicted, version, engine=SKLEARN)
     classes = [to_json_value(c) for c in pipeline.classes_]
     probabilities: list[list[float]] = []
     if hasattr(pipeline, "predict_proba"):
         probabilities = [[float(p) for p in row] for row in pipeline.predict_proba(frame)]
-    return Prediction(predicted, version, classes, probabilities)
+    return Prediction(predicted, version, classes, probabilities, engine=SKLEARN)
 
 
 def servable_version(model: ModelRecord, requested: int) -> VersionRecord:
@@ -102,21 +103,28 @@ def servable_version(model: ModelRecord, requested: int) -> VersionRecord:
 
 
 class Predictor:
-    """Serves predictions from the registry's weights, keeping recent pipelines loaded."""
+    """Serves predictions from the registry's models, keeping recent ones loaded."""
 
     def __init__(self, registry: ModelRegistry, settings: Settings) -> None:
         self._registry = registry
         self._max_rows = settings.max_predict_rows
         self._cache = PipelineCache(settings.model_cache_size)
+        self._compiled = CompiledCache(settings.model_cache_size)
 
     async def predict(
-        self, model_id: str, version: int, rows: Sequence[Sequence[Any]]
+        self, model_id: str, version: int, rows: Sequence[Sequence[Any]], engine: str = ""
     ) -> Prediction:
-        """Predict with the serving version, or with `version` when given; log failures."""
+        """Predict with the serving version (or `version`), on `engine` if pinned; log failures."""
         try:
+            pinned = checked_engine(engine)
             model = self._registry.get(model_id)
             chosen = servable_version(model, version)
-            path = self._registry.weights_path(model_id, chosen.version)
+            if choose_engine(pinned, model_id, chosen, len(rows)) == ONNX:
+                answer = await self._predict_compiled(model, chosen, rows, pinned)
+                if answer is not None:
+                    return answer
+            # In a thread: the ClearML registry may download the weights first.
+            path = await asyncio.to_thread(self._registry.weights_path, model_id, chosen.version)
             pipeline = await self._cache.get(model_id, chosen.version, path)
             return await asyncio.to_thread(
                 predict_rows, pipeline, model.task, rows, chosen, self._max_rows
@@ -125,6 +133,23 @@ class Predictor:
             logger.warning("predict models/{} failed: {}", model_id, error)
             raise
 
+    async def _predict_compiled(
+        self, model: ModelRecord, chosen: VersionRecord, rows: Sequence[Sequence[Any]], pinned: str
+    ) -> Prediction | None:
+        """The compiled model's answer; None to fall back to scikit-learn (unless pinned)."""
+        name = f"models/{model.model_id} v{chosen.version}"
+        path = self._registry.compiled_path(model.model_id, chosen.version)
+        if path is None:
+            if pinned == ONNX:
+                raise FailedPrecondition(f"{name} has lost its compiled (ONNX) model")
+            logger.warning("{}: compiled model missing, answering with scikit-learn", name)
+            return None
+        compiled = await self._compiled.get(model.model_id, chosen.version, path)
+        return await asyncio.to_thread(
+            predict_compiled, compiled, model.task, rows, chosen, self._max_rows
+        )
+
     def forget(self, model_id: str) -> None:
-        """Drop a deleted model's pipelines."""
+        """Drop a deleted model's pipelines and compiled models."""
         self._cache.invalidate(model_id)
+        self._compiled.invalidate(model_id)

@@ -11,14 +11,17 @@ from typing import Any
 
 from loguru import logger
 
+from server.clearml.config import job_target
 from server.errors import NotFound, ServiceError
 from server.logs import request_id
+from server.metrics import hooks as metrics_hooks
+from server.models.compiled.outcome import ONNX, SKLEARN, CompileOutcome
 from server.models.ports import ModelRegistry
 from server.models.records import ModelRecord, ModelState, VersionRecord
 from server.models.training.job import TrainJob
 from server.models.training.launcher import WorkerLauncher
 from server.models.training.pool import QueuedRun
-from server.models.training.runner import TrainingFailed, run_job
+from server.models.training.runner import RunResult, TrainingFailed, run_training
 from server.ports import DatasetStore
 from server.settings import Settings
 
@@ -76,24 +79,27 @@ class Trainer:
             model.dataset_id, version.dataset_version,
         )  # fmt: skip
         try:
-            metrics = await self._train(model, version, run)
+            result = await self._train(model, version, run)
         except (TrainingFailed, ServiceError) as error:
             self._fail(run, str(error), time.monotonic() - started)
+            metrics_hooks.training_finished(version.model_class, "failed", started)  # metrics
         except asyncio.CancelledError:
             self._registry.discard_staged(model.model_id, version)
             logger.info("train cancelled models/{} v{}", model.model_id, version.version)
+            metrics_hooks.training_finished(version.model_class, "cancelled", started)  # metrics
             raise
         except Exception:
             logger.exception("train crashed models/{} v{}", model.model_id, version.version)
             self._fail(run, "internal error during training", time.monotonic() - started)
+            metrics_hooks.training_finished(version.model_class, "failed", started)  # metrics
         else:
-            self._succeed(run, version, metrics, time.monotonic() - started)
+            self._succeed(run, version, result, time.monotonic() - started)
+            metrics_hooks.training_finished(version.model_class, "succeeded", started)  # metrics
 
-    async def _train(
-        self, model: ModelRecord, version: VersionRecord, run: QueuedRun
-    ) -> dict[str, float]:
+    async def _train(self, model: ModelRecord, version: VersionRecord, run: QueuedRun) -> RunResult:
         record = self._datasets.get_version(model.dataset_id, version.dataset_version)
         path = await asyncio.to_thread(self._datasets.local_path, record)
+        project, output_uri = job_target(self._settings)
         job = TrainJob(
             model_id=model.model_id,
             version=version.version,
@@ -106,27 +112,59 @@ class Trainer:
             test_size=version.test_size,
             random_state=version.random_state,
             output_path=str(self._registry.staging_path(model.model_id, version)),
+            compiled_path=str(self._registry.compiled_staging_path(model.model_id, version)),
+            clearml_project=project,
+            clearml_output_uri=output_uri,
+            dataset_id=model.dataset_id,
+            dataset_version=record.version,
+            dataset_md5=record.md5,
         )
 
         def on_progress(progress: float) -> None:
             self._update(run, progress=progress)
 
+        def on_tracking(ids: dict[str, str]) -> None:  # ClearML task / model ids, as they come
+            self._update(run, **ids)
+
         timeout = self._settings.training_timeout_s
-        return await run_job(job, timeout, on_progress, self._launcher)
+        return await run_training(job, timeout, on_progress, self._launcher, on_tracking)
 
     def _succeed(
-        self, run: QueuedRun, version: VersionRecord, metrics: dict[str, float], took: float
+        self, run: QueuedRun, version: VersionRecord, result: RunResult, took: float
     ) -> None:
         staged = self._registry.staging_path(run.model_id, version)
-        if self._current(run) is None:
+        found = self._current(run)
+        if found is None:
             self._registry.discard_staged(run.model_id, version)
             return
-        self._registry.store_weights(run.model_id, version, staged)
-        self._update(run, state=ModelState.READY, metrics=metrics, progress=1.0, error="")
-        logger.info(
-            "train done models/{} v{} {} in {:.1f} s, metrics {}",
-            run.model_id, run.version, version.model_class, took, metrics,
+        self._registry.store_weights(run.model_id, found[1], staged)  # with the ClearML ids
+        compiled = self._store_compiled(run, version, result.compiled)
+        self._update(
+            run, state=ModelState.READY, metrics=result.metrics, progress=1.0, error="",
+            engine=compiled.engine, engine_note=compiled.note,
+            onnx_max_abs_diff=compiled.max_abs_diff,
         )  # fmt: skip
+        logger.info(
+            "train done models/{} v{} {} in {:.1f} s, metrics {}, engine {}{}",
+            run.model_id, run.version, version.model_class, took, result.metrics,
+            compiled.engine, f" ({compiled.note})" if compiled.note else "",
+        )  # fmt: skip
+
+    def _store_compiled(
+        self, run: QueuedRun, version: VersionRecord, compiled: CompileOutcome
+    ) -> CompileOutcome:
+        """Take a passing ONNX model into the registry; scikit-learn when that fails."""
+        if compiled.engine != ONNX:
+            return compiled
+        staged = self._registry.compiled_staging_path(run.model_id, version)
+        try:
+            self._registry.store_compiled(run.model_id, version, staged)
+        except (OSError, ServiceError) as error:
+            logger.exception("storing the compiled model of models/{} failed", run.model_id)
+            self._registry.discard_staged(run.model_id, version)
+            note = f"storing the compiled model failed ({type(error).__name__})"
+            return CompileOutcome(SKLEARN, note)
+        return compiled
 
     def _fail(self, run: QueuedRun, message: str, took: float) -> None:
         found = self._current(run)

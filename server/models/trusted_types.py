@@ -9,6 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import skops.io
+from loguru import logger
+from skops.io.exceptions import UntrustedTypesFoundException
+
+from server.errors import FailedPrecondition
 
 _DISTANCES = "sklearn.metrics._dist_metrics"
 
@@ -39,5 +43,16 @@ def untrusted_types(path: Path) -> list[str]:
 
 
 def load_weights(path: Path) -> Any:
-    """Load a skops weights file, trusting only skops' defaults and `ALLOWED_TYPES`."""
-    return skops.io.load(path, trusted=list(ALLOWED_TYPES))
+    """Load a skops weights file, trusting only skops' defaults and `ALLOWED_TYPES`.
+
+    A file holding any other type is refused before anything in it is built:
+    FAILED_PRECONDITION naming the types.
+    """
+    try:
+        return skops.io.load(path, trusted=list(ALLOWED_TYPES))
+    except UntrustedTypesFoundException as error:
+        found = untrusted_types(path)
+        logger.error("refused to load {}: untrusted types {}", path.name, found)
+        raise FailedPrecondition(
+            f"the model's weights hold types outside the allow-list and were not loaded: {found}"
+        ) from error

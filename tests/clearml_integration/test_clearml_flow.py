@@ -2,6 +2,7 @@
 
 Runs only when `CLEARML_API_HOST` is set (`make test-clearml`, see docs/clearml.md); it also
 needs `CLEARML_API_ACCESS_KEY` / `CLEARML_API_SECRET_KEY` and `MLSERVICE_S3_*` for MinIO.
+Test servers inherit no `CLEARML_*` / `MLSERVICE_*` variable, so they are passed explicitly.
 Each run uses its own ClearML project, so runs never see each other's tasks and models.
 """
 
@@ -21,7 +22,7 @@ from server.clearml.cache import weights_cache_dir
 from server.clearml.config import WEIGHTS_PREFIX
 from server.clearml.models import model_exists
 from server.clearml.tracking import task_name
-from server.gen import models_pb2, models_pb2_grpc
+from server.gen import models_pb2, models_pb2_grpc, status_pb2, status_pb2_grpc
 from server.settings import Settings
 from server.storage.s3 import S3Config, ensure_bucket, make_client
 from tests.grpc_helpers import READY, rows, struct, upload, wait_for_model
@@ -34,6 +35,7 @@ pytestmark = pytest.mark.skipif(
 
 IRIS_ROWS: list[list[object]] = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]]
 TRAIN_TIMEOUT_S = 300
+OK = status_pb2.COMPONENT_STATE_OK
 
 
 @dataclass
@@ -72,8 +74,9 @@ def test_train_predict_retrain_delete(
     server_factory: Any, sdk_settings: Settings, project: str, tmp_path: Path
 ) -> None:
     data_dir = tmp_path / "service-data"
-    server = server_factory(data_dir, MLSERVICE_CLEARML_PROJECT=project)
+    server = server_factory(data_dir, **service_env(project))
     with grpc.insecure_channel(server.target) as channel:
+        assert component_states(channel) >= {("clearml", OK), ("object_storage", OK)}
         upload(channel, "it-iris", csv_bytes(iris()))
         first = train(channel, {"C": 0.5, "max_iter": 300})
     check_task(first, project, {"C": 0.5, "max_iter": 300})
@@ -82,7 +85,7 @@ def test_train_predict_retrain_delete(
     server.stop()  # a fresh process with an empty weights cache must load from ClearML
     cache = weights_cache_dir(Settings(data_dir=data_dir))
     shutil.rmtree(cache, ignore_errors=True)
-    server = server_factory(data_dir, MLSERVICE_CLEARML_PROJECT=project)
+    server = server_factory(data_dir, **service_env(project))
     with grpc.insecure_channel(server.target) as channel:
         stub = models_pb2_grpc.ModelServiceStub(channel)
         assert len(predict(stub, first.name).predictions) == len(IRIS_ROWS)
@@ -101,6 +104,18 @@ def test_train_predict_retrain_delete(
         assert not model_exists(version.clearml_model_id)
         assert not weights_stored(version, sdk_settings)
         assert clearml_task(version.clearml_task_id).get_archived()
+
+
+def service_env(project: str) -> dict[str, str]:
+    """The ClearML and S3 settings of this shell: test servers inherit none of them."""
+    passed = {k: v for k, v in os.environ.items() if k.startswith(("CLEARML_", "MLSERVICE_S3_"))}
+    return {**passed, "MLSERVICE_CLEARML_PROJECT": project}
+
+
+def component_states(channel: grpc.Channel) -> set[tuple[str, int]]:
+    """(name, state) of every component in GetStatus."""
+    status = status_pb2_grpc.StatusServiceStub(channel).GetStatus(status_pb2.GetStatusRequest())
+    return {(c.name, c.state) for c in status.components}
 
 
 def train(channel: grpc.Channel, hyperparameters: dict[str, object]) -> Trained:

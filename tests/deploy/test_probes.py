@@ -62,8 +62,9 @@ def shutdown_grace_seconds() -> float:
 
 def test_server_probes_are_native_grpc_on_the_grpc_port(manifests: list[Manifest]) -> None:
     spec = container(manifests, "mlservice-server")
-    port = int(container_env(manifests, spec)["MLSERVICE_GRPC_PORT"])
-    assert container_ports(spec) == {"grpc": port}
+    env = container_env(manifests, spec)
+    port = int(env["MLSERVICE_GRPC_PORT"])
+    assert container_ports(spec) == {"grpc": port, "metrics": int(env["MLSERVICE_METRICS_PORT"])}
     assert port == Settings.model_fields["grpc_port"].default
     found = probes(spec)
     assert {"readinessProbe", "livenessProbe"} <= set(found)

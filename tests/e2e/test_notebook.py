@@ -12,9 +12,7 @@ NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "grpc_client.ipyn
 def test_notebook_runs_against_live_server(grpc_server, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MLSERVICE_GRPC_TARGET", grpc_server.target)
     notebook = nbformat.read(NOTEBOOK, as_version=4)
-    NotebookClient(notebook, timeout=180, kernel_name="python3").execute(
-        cwd=str(NOTEBOOK.parent)
-    )
+    NotebookClient(notebook, timeout=180, kernel_name="python3").execute(cwd=str(NOTEBOOK.parent))
     outputs = "".join(
         output.get("text", "") for cell in notebook.cells for output in cell.get("outputs", [])
     )

@@ -101,3 +101,9 @@ def job_for(
 def task_of(model_class: str) -> Task:
     """The task of a class, by name."""
     return get_model_class(model_class).task
+
+
+def large_offsets(rows: int = 200) -> pd.DataFrame:
+    """A regression whose feature needs float64: 1e8 + k, where float32 steps by 8."""
+    k = np.arange(rows, dtype="float64")
+    return pd.DataFrame({"x": 1e8 + k, "y": k})

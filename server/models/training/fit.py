@@ -1,9 +1,10 @@
-"""One training run, in-process: load, split, fit, evaluate, save (the worker's body)."""
+"""One training run, in-process: load, split, fit, evaluate, save, compile (the worker's body)."""
 
 import contextlib
 import math
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,9 @@ from sklearn.pipeline import Pipeline
 
 from server.datasets.parsing import read_table
 from server.models.classes import Task, get_model_class
+from server.models.compiled.outcome import NOT_COMPILED, CompileOutcome
 from server.models.frames import coerce_frame
+from server.models.training.compiling import compile_pipeline
 from server.models.training.job import TrainJob
 from server.models.training.metrics import evaluate
 from server.models.training.pipeline import build_pipeline
@@ -46,8 +49,49 @@ def _first_line(error: Exception) -> str:
     return text[0][:400] if text else ""
 
 
+@dataclass(frozen=True)
+class Trained:
+    """A fitted pipeline with its held-out rows and metrics."""
+
+    pipeline: Pipeline
+    task: Task
+    x_test: pd.DataFrame
+    metrics: dict[str, float]
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What a run reports: the held-out metrics and the compile outcome."""
+
+    metrics: dict[str, float]
+    compiled: CompileOutcome
+
+
 def train(job: TrainJob, report: Report) -> dict[str, float]:
     """Run the job and save the weights to `job.output_path`; return the held-out metrics."""
+    return train_and_compile(job, report).metrics
+
+
+def train_and_compile(job: TrainJob, report: Report) -> TrainResult:
+    """Fit, evaluate, save; then, when `job.compiled_path` is set, compile (never failing)."""
+    trained = fit_and_evaluate(job, report)
+    report(0.9, "saving")
+    save(trained.pipeline, Path(job.output_path))
+    compiled = NOT_COMPILED
+    if job.compiled_path:
+        report(0.95, "compiling")
+        compiled = compile_pipeline(
+            trained.pipeline,
+            trained.task is Task.CLASSIFICATION,
+            job.feature_types,
+            trained.x_test,
+            Path(job.compiled_path),
+        )
+    return TrainResult(trained.metrics, compiled)
+
+
+def fit_and_evaluate(job: TrainJob, report: Report) -> Trained:
+    """Read the dataset, split, fit the pipeline and compute the held-out metrics."""
     model_class = get_model_class(job.model_class)
     report(0.05, "reading data")
     with stage("reading the dataset", show_cause=False):
@@ -62,9 +106,7 @@ def train(job: TrainJob, report: Report) -> dict[str, float]:
     report(0.8, "evaluating")
     with stage("evaluating"):
         metrics = evaluate(pipeline, model_class.task, x_test, y_test)
-    report(0.9, "saving")
-    save(pipeline, Path(job.output_path))
-    return metrics
+    return Trained(pipeline, model_class.task, x_test, metrics)
 
 
 def read_dataset(job: TrainJob) -> pd.DataFrame:

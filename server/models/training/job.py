@@ -20,6 +20,12 @@ class TrainJob:
     test_size: float
     random_state: int
     output_path: str
+    compiled_path: str = ""  # where to write the ONNX model when it passes; empty: no compiling
+    clearml_project: str = ""  # ClearML mode: the run is a Task in this project; empty: off
+    clearml_output_uri: str = ""  # where ClearML uploads the weights; empty: its file server
+    dataset_id: str = ""  # the dataset version trained on, recorded in ClearML
+    dataset_version: int = 0
+    dataset_md5: str = ""
 
     def to_json(self) -> str:
         """The job as one JSON line."""

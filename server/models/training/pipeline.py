@@ -30,3 +30,9 @@ def build_pipeline(estimator: BaseEstimator, feature_types: dict[str, str]) -> P
     # Dense output: every supported estimator (histogram boosting included) accepts it.
     preprocess = ColumnTransformer(transformers, sparse_threshold=0.0)
     return Pipeline([("preprocess", preprocess), ("estimator", estimator)])
+
+
+def string_steps(pipeline: Pipeline) -> Pipeline | None:
+    """The fitted imputer + encoder of the string columns; None when there are none."""
+    found: Pipeline | None = pipeline.named_steps["preprocess"].named_transformers_.get("strings")
+    return found

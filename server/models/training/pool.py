@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from loguru import logger
 
+from server.metrics import hooks as metrics_hooks
+
 
 @dataclass(frozen=True)
 class QueuedRun:
@@ -40,6 +42,7 @@ class TrainingPool:
     def submit(self, run: QueuedRun) -> None:
         """Queue a run; it starts when a slot is free, after every run queued before it."""
         self._queue.put_nowait(run)
+        metrics_hooks.training_slots(self.queued, self.busy)  # metrics
 
     async def cancel(self, model_id: str) -> None:
         """Stop the model's running run (killing its process) and wait until it has ended."""
@@ -78,6 +81,7 @@ class TrainingPool:
             run = await self._queue.get()
             task = asyncio.create_task(self._run(run), name=f"train-{run.model_id}-v{run.version}")
             self._running[run.model_id] = (run, task)
+            metrics_hooks.training_slots(self.queued, self.busy)  # metrics
             try:
                 await asyncio.wait([task])
                 if not task.cancelled() and task.exception() is not None:
@@ -87,3 +91,4 @@ class TrainingPool:
             finally:
                 self._running.pop(run.model_id, None)
                 self._queue.task_done()
+                metrics_hooks.training_slots(self.queued, self.busy)  # metrics

@@ -106,7 +106,7 @@ class ListModelClassesResponse(_message.Message):
     def __init__(self, model_classes: _Optional[_Iterable[_Union[ModelClass, _Mapping]]] = ...) -> None: ...
 
 class ModelVersion(_message.Message):
-    __slots__ = ("version", "state", "model_class", "hyperparameters", "dataset_version", "metrics", "error", "progress", "clearml_task_id", "clearml_model_id", "create_time", "update_time", "test_size", "random_state")
+    __slots__ = ("version", "state", "model_class", "hyperparameters", "dataset_version", "metrics", "error", "progress", "clearml_task_id", "clearml_model_id", "create_time", "update_time", "test_size", "random_state", "engine", "engine_note", "onnx_max_abs_diff")
     class MetricsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -128,6 +128,9 @@ class ModelVersion(_message.Message):
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     TEST_SIZE_FIELD_NUMBER: _ClassVar[int]
     RANDOM_STATE_FIELD_NUMBER: _ClassVar[int]
+    ENGINE_FIELD_NUMBER: _ClassVar[int]
+    ENGINE_NOTE_FIELD_NUMBER: _ClassVar[int]
+    ONNX_MAX_ABS_DIFF_FIELD_NUMBER: _ClassVar[int]
     version: int
     state: ModelState
     model_class: str
@@ -142,10 +145,13 @@ class ModelVersion(_message.Message):
     update_time: _timestamp_pb2.Timestamp
     test_size: float
     random_state: int
-    def __init__(self, version: _Optional[int] = ..., state: _Optional[_Union[ModelState, str]] = ..., model_class: _Optional[str] = ..., hyperparameters: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., dataset_version: _Optional[int] = ..., metrics: _Optional[_Mapping[str, float]] = ..., error: _Optional[str] = ..., progress: _Optional[float] = ..., clearml_task_id: _Optional[str] = ..., clearml_model_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., test_size: _Optional[float] = ..., random_state: _Optional[int] = ...) -> None: ...
+    engine: str
+    engine_note: str
+    onnx_max_abs_diff: float
+    def __init__(self, version: _Optional[int] = ..., state: _Optional[_Union[ModelState, str]] = ..., model_class: _Optional[str] = ..., hyperparameters: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., dataset_version: _Optional[int] = ..., metrics: _Optional[_Mapping[str, float]] = ..., error: _Optional[str] = ..., progress: _Optional[float] = ..., clearml_task_id: _Optional[str] = ..., clearml_model_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., test_size: _Optional[float] = ..., random_state: _Optional[int] = ..., engine: _Optional[str] = ..., engine_note: _Optional[str] = ..., onnx_max_abs_diff: _Optional[float] = ...) -> None: ...
 
 class Model(_message.Message):
-    __slots__ = ("name", "model_class", "task", "hyperparameters", "dataset", "dataset_version", "target_column", "feature_columns", "state", "version", "metrics", "error", "clearml_task_id", "clearml_model_id", "create_time", "update_time", "serving_version", "progress", "versions")
+    __slots__ = ("name", "model_class", "task", "hyperparameters", "dataset", "dataset_version", "target_column", "feature_columns", "state", "version", "metrics", "error", "clearml_task_id", "clearml_model_id", "create_time", "update_time", "serving_version", "progress", "versions", "engine", "engine_note", "onnx_max_abs_diff")
     class MetricsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -172,6 +178,9 @@ class Model(_message.Message):
     SERVING_VERSION_FIELD_NUMBER: _ClassVar[int]
     PROGRESS_FIELD_NUMBER: _ClassVar[int]
     VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    ENGINE_FIELD_NUMBER: _ClassVar[int]
+    ENGINE_NOTE_FIELD_NUMBER: _ClassVar[int]
+    ONNX_MAX_ABS_DIFF_FIELD_NUMBER: _ClassVar[int]
     name: str
     model_class: str
     task: Task
@@ -191,7 +200,10 @@ class Model(_message.Message):
     serving_version: int
     progress: float
     versions: _containers.RepeatedCompositeFieldContainer[ModelVersion]
-    def __init__(self, name: _Optional[str] = ..., model_class: _Optional[str] = ..., task: _Optional[_Union[Task, str]] = ..., hyperparameters: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., dataset: _Optional[str] = ..., dataset_version: _Optional[int] = ..., target_column: _Optional[str] = ..., feature_columns: _Optional[_Iterable[str]] = ..., state: _Optional[_Union[ModelState, str]] = ..., version: _Optional[int] = ..., metrics: _Optional[_Mapping[str, float]] = ..., error: _Optional[str] = ..., clearml_task_id: _Optional[str] = ..., clearml_model_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., serving_version: _Optional[int] = ..., progress: _Optional[float] = ..., versions: _Optional[_Iterable[_Union[ModelVersion, _Mapping]]] = ...) -> None: ...
+    engine: str
+    engine_note: str
+    onnx_max_abs_diff: float
+    def __init__(self, name: _Optional[str] = ..., model_class: _Optional[str] = ..., task: _Optional[_Union[Task, str]] = ..., hyperparameters: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., dataset: _Optional[str] = ..., dataset_version: _Optional[int] = ..., target_column: _Optional[str] = ..., feature_columns: _Optional[_Iterable[str]] = ..., state: _Optional[_Union[ModelState, str]] = ..., version: _Optional[int] = ..., metrics: _Optional[_Mapping[str, float]] = ..., error: _Optional[str] = ..., clearml_task_id: _Optional[str] = ..., clearml_model_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., serving_version: _Optional[int] = ..., progress: _Optional[float] = ..., versions: _Optional[_Iterable[_Union[ModelVersion, _Mapping]]] = ..., engine: _Optional[str] = ..., engine_note: _Optional[str] = ..., onnx_max_abs_diff: _Optional[float] = ...) -> None: ...
 
 class TrainModelRequest(_message.Message):
     __slots__ = ("model_id", "model_class", "hyperparameters", "dataset", "dataset_version", "target_column", "feature_columns", "test_size", "random_state")
@@ -262,14 +274,16 @@ class DeleteModelRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ...) -> None: ...
 
 class PredictRequest(_message.Message):
-    __slots__ = ("name", "version", "rows")
+    __slots__ = ("name", "version", "rows", "engine")
     NAME_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     ROWS_FIELD_NUMBER: _ClassVar[int]
+    ENGINE_FIELD_NUMBER: _ClassVar[int]
     name: str
     version: int
     rows: _containers.RepeatedCompositeFieldContainer[_struct_pb2.ListValue]
-    def __init__(self, name: _Optional[str] = ..., version: _Optional[int] = ..., rows: _Optional[_Iterable[_Union[_struct_pb2.ListValue, _Mapping]]] = ...) -> None: ...
+    engine: str
+    def __init__(self, name: _Optional[str] = ..., version: _Optional[int] = ..., rows: _Optional[_Iterable[_Union[_struct_pb2.ListValue, _Mapping]]] = ..., engine: _Optional[str] = ...) -> None: ...
 
 class Probabilities(_message.Message):
     __slots__ = ("values",)
@@ -278,13 +292,15 @@ class Probabilities(_message.Message):
     def __init__(self, values: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class PredictResponse(_message.Message):
-    __slots__ = ("predictions", "classes", "probabilities", "model_version")
+    __slots__ = ("predictions", "classes", "probabilities", "model_version", "engine")
     PREDICTIONS_FIELD_NUMBER: _ClassVar[int]
     CLASSES_FIELD_NUMBER: _ClassVar[int]
     PROBABILITIES_FIELD_NUMBER: _ClassVar[int]
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    ENGINE_FIELD_NUMBER: _ClassVar[int]
     predictions: _containers.RepeatedCompositeFieldContainer[_struct_pb2.Value]
     classes: _containers.RepeatedCompositeFieldContainer[_struct_pb2.Value]
     probabilities: _containers.RepeatedCompositeFieldContainer[Probabilities]
     model_version: int
-    def __init__(self, predictions: _Optional[_Iterable[_Union[_struct_pb2.Value, _Mapping]]] = ..., classes: _Optional[_Iterable[_Union[_struct_pb2.Value, _Mapping]]] = ..., probabilities: _Optional[_Iterable[_Union[Probabilities, _Mapping]]] = ..., model_version: _Optional[int] = ...) -> None: ...
+    engine: str
+    def __init__(self, predictions: _Optional[_Iterable[_Union[_struct_pb2.Value, _Mapping]]] = ..., classes: _Optional[_Iterable[_Union[_struct_pb2.Value, _Mapping]]] = ..., probabilities: _Optional[_Iterable[_Union[Probabilities, _Mapping]]] = ..., model_version: _Optional[int] = ..., engine: _Optional[str] = ...) -> None: ...

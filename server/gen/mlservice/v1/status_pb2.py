@@ -27,7 +27,7 @@ from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19mlservice/v1/status.proto\x12\x0cmlservice.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"]\n\x0f\x43omponentStatus\x12\x0c\n\x04name\x18\x01 \x01(\t\x12+\n\x05state\x18\x02 \x01(\x0e\x32\x1c.mlservice.v1.ComponentState\x12\x0f\n\x07message\x18\x03 \x01(\t\"\x12\n\x10GetStatusRequest\"\xbc\x01\n\x06\x43ounts\x12\x10\n\x08\x64\x61tasets\x18\x01 \x01(\x05\x12\x18\n\x10\x64\x61taset_versions\x18\x02 \x01(\x05\x12\x0e\n\x06models\x18\x03 \x01(\x05\x12@\n\x0fmodels_by_state\x18\x04 \x03(\x0b\x32\'.mlservice.v1.Counts.ModelsByStateEntry\x1a\x34\n\x12ModelsByStateEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01\"\x85\x02\n\x11GetStatusResponse\x12\x0f\n\x07version\x18\x01 \x01(\t\x12.\n\nstart_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x06uptime\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\x12+\n\x05state\x18\x04 \x01(\x0e\x32\x1c.mlservice.v1.ComponentState\x12\x31\n\ncomponents\x18\x05 \x03(\x0b\x32\x1d.mlservice.v1.ComponentStatus\x12$\n\x06\x63ounts\x18\x06 \x01(\x0b\x32\x14.mlservice.v1.Counts*\x81\x01\n\x0e\x43omponentState\x12\x1f\n\x1b\x43OMPONENT_STATE_UNSPECIFIED\x10\x00\x12\x16\n\x12\x43OMPONENT_STATE_OK\x10\x01\x12\x1c\n\x18\x43OMPONENT_STATE_DEGRADED\x10\x02\x12\x18\n\x14\x43OMPONENT_STATE_DOWN\x10\x03\x32q\n\rStatusService\x12`\n\tGetStatus\x12\x1e.mlservice.v1.GetStatusRequest\x1a\x1f.mlservice.v1.GetStatusResponse\"\x12\x82\xd3\xe4\x93\x02\x0c\x12\n/v1/statusb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19mlservice/v1/status.proto\x12\x0cmlservice.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"]\n\x0f\x43omponentStatus\x12\x0c\n\x04name\x18\x01 \x01(\t\x12+\n\x05state\x18\x02 \x01(\x0e\x32\x1c.mlservice.v1.ComponentState\x12\x0f\n\x07message\x18\x03 \x01(\t\"\x12\n\x10GetStatusRequest\"\xbc\x01\n\x06\x43ounts\x12\x10\n\x08\x64\x61tasets\x18\x01 \x01(\x05\x12\x18\n\x10\x64\x61taset_versions\x18\x02 \x01(\x05\x12\x0e\n\x06models\x18\x03 \x01(\x05\x12@\n\x0fmodels_by_state\x18\x04 \x03(\x0b\x32\'.mlservice.v1.Counts.ModelsByStateEntry\x1a\x34\n\x12ModelsByStateEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01\"\xb8\x02\n\x11GetStatusResponse\x12\x0f\n\x07version\x18\x01 \x01(\t\x12.\n\nstart_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x06uptime\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\x12+\n\x05state\x18\x04 \x01(\x0e\x32\x1c.mlservice.v1.ComponentState\x12\x31\n\ncomponents\x18\x05 \x03(\x0b\x32\x1d.mlservice.v1.ComponentStatus\x12$\n\x06\x63ounts\x18\x06 \x01(\x0b\x32\x14.mlservice.v1.Counts\x12\x31\n\rserving_stats\x18\x07 \x01(\x0b\x32\x1a.mlservice.v1.ServingStats\"\xb1\x02\n\x0cServingStats\x12\x1b\n\x13requests_per_second\x18\x01 \x01(\x01\x12\x1e\n\x16predict_latency_p50_ms\x18\x02 \x01(\x01\x12\x1e\n\x16predict_latency_p99_ms\x18\x03 \x01(\x01\x12\x1f\n\x17predict_latency_samples\x18\x04 \x01(\x05\x12\x1c\n\x14model_cache_hit_rate\x18\x05 \x01(\x01\x12L\n\x12trainings_by_state\x18\x06 \x03(\x0b\x32\x30.mlservice.v1.ServingStats.TrainingsByStateEntry\x1a\x37\n\x15TrainingsByStateEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01*\x81\x01\n\x0e\x43omponentState\x12\x1f\n\x1b\x43OMPONENT_STATE_UNSPECIFIED\x10\x00\x12\x16\n\x12\x43OMPONENT_STATE_OK\x10\x01\x12\x1c\n\x18\x43OMPONENT_STATE_DEGRADED\x10\x02\x12\x18\n\x14\x43OMPONENT_STATE_DOWN\x10\x03\x32q\n\rStatusService\x12`\n\tGetStatus\x12\x1e.mlservice.v1.GetStatusRequest\x1a\x1f.mlservice.v1.GetStatusResponse\"\x12\x82\xd3\xe4\x93\x02\x0c\x12\n/v1/statusb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,10 +36,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_COUNTS_MODELSBYSTATEENTRY']._loaded_options = None
   _globals['_COUNTS_MODELSBYSTATEENTRY']._serialized_options = b'8\001'
+  _globals['_SERVINGSTATS_TRAININGSBYSTATEENTRY']._loaded_options = None
+  _globals['_SERVINGSTATS_TRAININGSBYSTATEENTRY']._serialized_options = b'8\001'
   _globals['_STATUSSERVICE'].methods_by_name['GetStatus']._loaded_options = None
   _globals['_STATUSSERVICE'].methods_by_name['GetStatus']._serialized_options = b'\202\323\344\223\002\014\022\n/v1/status'
-  _globals['_COMPONENTSTATE']._serialized_start=709
-  _globals['_COMPONENTSTATE']._serialized_end=838
+  _globals['_COMPONENTSTATE']._serialized_start=1068
+  _globals['_COMPONENTSTATE']._serialized_end=1197
   _globals['_COMPONENTSTATUS']._serialized_start=138
   _globals['_COMPONENTSTATUS']._serialized_end=231
   _globals['_GETSTATUSREQUEST']._serialized_start=233
@@ -49,7 +51,11 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_COUNTS_MODELSBYSTATEENTRY']._serialized_start=390
   _globals['_COUNTS_MODELSBYSTATEENTRY']._serialized_end=442
   _globals['_GETSTATUSRESPONSE']._serialized_start=445
-  _globals['_GETSTATUSRESPONSE']._serialized_end=706
-  _globals['_STATUSSERVICE']._serialized_start=840
-  _globals['_STATUSSERVICE']._serialized_end=953
+  _globals['_GETSTATUSRESPONSE']._serialized_end=757
+  _globals['_SERVINGSTATS']._serialized_start=760
+  _globals['_SERVINGSTATS']._serialized_end=1065
+  _globals['_SERVINGSTATS_TRAININGSBYSTATEENTRY']._serialized_start=1010
+  _globals['_SERVINGSTATS_TRAININGSBYSTATEENTRY']._serialized_end=1065
+  _globals['_STATUSSERVICE']._serialized_start=1199
+  _globals['_STATUSSERVICE']._serialized_end=1312
 # @@protoc_insertion_point(module_scope)

@@ -57,17 +57,42 @@ class Counts(_message.Message):
     def __init__(self, datasets: _Optional[int] = ..., dataset_versions: _Optional[int] = ..., models: _Optional[int] = ..., models_by_state: _Optional[_Mapping[str, int]] = ...) -> None: ...
 
 class GetStatusResponse(_message.Message):
-    __slots__ = ("version", "start_time", "uptime", "state", "components", "counts")
+    __slots__ = ("version", "start_time", "uptime", "state", "components", "counts", "serving_stats")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     UPTIME_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     COMPONENTS_FIELD_NUMBER: _ClassVar[int]
     COUNTS_FIELD_NUMBER: _ClassVar[int]
+    SERVING_STATS_FIELD_NUMBER: _ClassVar[int]
     version: str
     start_time: _timestamp_pb2.Timestamp
     uptime: _duration_pb2.Duration
     state: ComponentState
     components: _containers.RepeatedCompositeFieldContainer[ComponentStatus]
     counts: Counts
-    def __init__(self, version: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., uptime: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., state: _Optional[_Union[ComponentState, str]] = ..., components: _Optional[_Iterable[_Union[ComponentStatus, _Mapping]]] = ..., counts: _Optional[_Union[Counts, _Mapping]] = ...) -> None: ...
+    serving_stats: ServingStats
+    def __init__(self, version: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., uptime: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., state: _Optional[_Union[ComponentState, str]] = ..., components: _Optional[_Iterable[_Union[ComponentStatus, _Mapping]]] = ..., counts: _Optional[_Union[Counts, _Mapping]] = ..., serving_stats: _Optional[_Union[ServingStats, _Mapping]] = ...) -> None: ...
+
+class ServingStats(_message.Message):
+    __slots__ = ("requests_per_second", "predict_latency_p50_ms", "predict_latency_p99_ms", "predict_latency_samples", "model_cache_hit_rate", "trainings_by_state")
+    class TrainingsByStateEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    REQUESTS_PER_SECOND_FIELD_NUMBER: _ClassVar[int]
+    PREDICT_LATENCY_P50_MS_FIELD_NUMBER: _ClassVar[int]
+    PREDICT_LATENCY_P99_MS_FIELD_NUMBER: _ClassVar[int]
+    PREDICT_LATENCY_SAMPLES_FIELD_NUMBER: _ClassVar[int]
+    MODEL_CACHE_HIT_RATE_FIELD_NUMBER: _ClassVar[int]
+    TRAININGS_BY_STATE_FIELD_NUMBER: _ClassVar[int]
+    requests_per_second: float
+    predict_latency_p50_ms: float
+    predict_latency_p99_ms: float
+    predict_latency_samples: int
+    model_cache_hit_rate: float
+    trainings_by_state: _containers.ScalarMap[str, int]
+    def __init__(self, requests_per_second: _Optional[float] = ..., predict_latency_p50_ms: _Optional[float] = ..., predict_latency_p99_ms: _Optional[float] = ..., predict_latency_samples: _Optional[int] = ..., model_cache_hit_rate: _Optional[float] = ..., trainings_by_state: _Optional[_Mapping[str, int]] = ...) -> None: ...

@@ -1,0 +1,63 @@
+"""Training through the API (upload done, TrainModel, poll until READY) vs in-process fit."""
+
+import time
+
+from sklearn.ensemble import RandomForestClassifier
+
+from bench import api
+from bench.config import SEED
+from bench.context import Context
+from bench.data import TARGET, synth_frame
+from bench.inprocess import fit_like_the_service
+from server.gen import models_pb2, models_pb2_grpc
+
+DATASET = "train-data"
+
+
+def through_api(ctx: Context, round_index: int) -> float:
+    """Seconds from sending TrainModel to seeing the model READY (polled every 50 ms)."""
+    model_id = f"train-r{round_index}"
+    request = api.train_request(
+        model_id, "RandomForestClassifier", DATASET, {"n_estimators": ctx.config.sizes.trees}, SEED
+    )
+    started = time.perf_counter()
+    api.train_and_wait(ctx.channel, request, timeout=3600)
+    seconds = time.perf_counter() - started
+    stub = models_pb2_grpc.ModelServiceStub(ctx.channel)
+    stub.DeleteModel(models_pb2.DeleteModelRequest(name=f"models/{model_id}"), timeout=60)
+    return seconds
+
+
+def one_round(ctx: Context, round_index: int, label: str) -> None:
+    """API and in-process, alternating which goes first."""
+    frame = ctx.dataset_frame(DATASET)
+    estimator = RandomForestClassifier(n_estimators=ctx.config.sizes.trees, random_state=SEED)
+    steps = [
+        ("api", lambda: through_api(ctx, round_index)),
+        ("inprocess", lambda: fit_like_the_service(frame, TARGET, estimator, SEED)),
+    ]
+    if round_index % 2:
+        steps.reverse()
+    for name, measure in steps:
+        seconds = measure()
+        baseline = "train.inprocess.seconds" if name == "api" else None
+        what = "through the API (request to READY)" if name == "api" else "in-process fit"
+        ctx.figures.record(
+            f"train.{name}.seconds",
+            seconds,
+            unit="s",
+            group="train",
+            label=f"{label}, {what}",
+            baseline=baseline,
+        )
+
+
+def run(ctx: Context) -> None:
+    """Upload the training data once, then train it both ways each round."""
+    rows = ctx.config.sizes.train_rows
+    frame = synth_frame(rows)
+    ctx.add_dataset(DATASET, frame)
+    label = f"RandomForest({ctx.config.sizes.trees}) on {rows:,} x 20"
+    for round_index in range(ctx.config.rounds):
+        print(f"  train round {round_index + 1}/{ctx.config.rounds}", flush=True)
+        one_round(ctx, round_index, label)

@@ -1,0 +1,1 @@
+"""Prometheus metrics of the gRPC server, and the live figures GetStatus reports."""

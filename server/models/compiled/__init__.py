@@ -1,0 +1,1 @@
+"""Compiled serving: pipelines converted to ONNX, checked for parity, run by ONNX Runtime."""

@@ -1,0 +1,57 @@
+"""The compiled model's inputs: one [n, 1] tensor per feature column, built like the frame.
+
+The converter declares the inputs in feature-column order (it may rename them: ONNX names
+lose spaces and brackets), so the tensors go by position.
+
+Numbers are float32 with NaN for missing values; strings are str with `MISSING_STRING` for
+missing values (the converted string imputer replaces it, as scikit-learn's replaces NaN).
+Values the tensors cannot hold exactly as scikit-learn sees them (a number beyond float32's
+range, a string equal to the marker) raise `Unrepresentable`: such requests go to scikit-learn.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from server.models.frames import NUMBER
+from server.models.rows import cell_value, check_rows
+
+MISSING_STRING = "\x1f<missing>\x1f"
+Feeds = list[np.ndarray]  # one tensor per feature column, in `feature_types` order
+
+
+class Unrepresentable(ValueError):
+    """A value the compiled model's inputs cannot carry faithfully."""
+
+
+def column_tensor(values: Sequence[Any], kind: str) -> np.ndarray:
+    """One column's cells (floats / str, NaN when missing) as the model's [n, 1] input."""
+    if kind == NUMBER:
+        numbers = np.asarray(values, dtype=np.float64)
+        with np.errstate(over="ignore"):
+            tensor = numbers.astype(np.float32)
+        if np.isinf(tensor).any() and not np.isinf(numbers).any():
+            raise Unrepresentable("a number is beyond the float32 range")
+        return tensor.reshape(-1, 1)
+    strings = [v if isinstance(v, str) else MISSING_STRING for v in values]
+    if any(v == MISSING_STRING for v in values):
+        raise Unrepresentable("a string equals the missing-value marker")
+    return np.array(strings, dtype=object).reshape(-1, 1)
+
+
+def frame_feeds(frame: pd.DataFrame, feature_types: dict[str, str]) -> Feeds:
+    """The inputs for a feature frame (as `coerce_frame` or `rows_to_frame` makes it)."""
+    return [column_tensor(frame[name].tolist(), kind) for name, kind in feature_types.items()]
+
+
+def rows_feeds(
+    rows: Sequence[Sequence[Any]], feature_types: dict[str, str], max_rows: int
+) -> Feeds:
+    """The inputs for predict rows, checked exactly as `rows_to_frame` checks them."""
+    check_rows(rows, feature_types, max_rows)
+    return [
+        column_tensor([cell_value(row[i], kind) for row in rows], kind)
+        for i, kind in enumerate(feature_types.values())
+    ]
