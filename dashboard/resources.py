@@ -371,6 +371,7 @@ class ServiceStatus:
     components: tuple[ComponentStatus, ...]
     counts: dict[str, int]
     models_by_state: dict[str, int]
+    serving_stats: Json | None = None
 
     @classmethod
     def from_json(cls, data: Json) -> "ServiceStatus":
@@ -392,6 +393,7 @@ class ServiceStatus:
             ),
             counts={key: to_int(counts.get(key)) for key in COUNT_FIELDS},
             models_by_state={key: to_int(value) for key, value in by_state.items()},
+            serving_stats=data.get("servingStats"),
         )
 
 

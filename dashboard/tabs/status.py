@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.resources import ServiceStatus
+from dashboard.tabs.status_stats import render_serving_stats
 from dashboard.widgets import enum_label, human_duration, state_badge
 
 COUNT_LABELS = {"datasets": "Datasets", "datasetVersions": "Dataset versions", "models": "Models"}
@@ -15,6 +16,7 @@ def render(status: ServiceStatus) -> None:
     _overview(status)
     st.markdown("#### Components")
     _components(status)
+    render_serving_stats(status.serving_stats)
     st.markdown("#### Stored")
     _counts(status)
     st.button("Refresh", key="status-refresh")

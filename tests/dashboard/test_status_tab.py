@@ -19,6 +19,9 @@ def test_status_shows_version_uptime_components_and_counts(
     assert {"Version", "Uptime", "Started", "Datasets", "Dataset versions", "Models"} <= set(
         metrics
     )
+    assert {"Requests/s (1 min)", "Predict p50", "Predict p99", "Model cache hit rate"} <= set(
+        metrics
+    )
     assert metrics["Uptime"].endswith("s")
     components = at.dataframe[0].value
     assert len(components) >= 1 and {"component", "state", "message"} <= set(components.columns)
