@@ -14,7 +14,10 @@ from server.gen import models_pb2
 def _call(target: Target) -> bytes:
     if target.kind == "grpc":
         with grpc.insecure_channel(target.address) as channel:
-            return bytes(channel.unary_unary(target.path)(target.body, timeout=120))
+            method = channel.unary_unary(
+                target.path, request_serializer=None, response_deserializer=None
+            )
+            return bytes(method(target.body, timeout=120))
     response = httpx.post(
         target.address + target.path,
         content=target.body,
