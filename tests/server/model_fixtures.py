@@ -11,6 +11,7 @@ from sklearn.datasets import load_diabetes, load_iris
 from server.datasets.store import DvcDatasetStore
 from server.models.classes import Task, get_model_class
 from server.models.frames import feature_kind
+from server.models.records import ModelState, VersionRecord, utc_now
 from server.models.training.job import TrainJob
 from server.ports import DatasetVersionRecord
 from server.settings import Settings
@@ -107,3 +108,11 @@ def large_offsets(rows: int = 200) -> pd.DataFrame:
     """A regression whose feature needs float64: 1e8 + k, where float32 steps by 8."""
     k = np.arange(rows, dtype="float64")
     return pd.DataFrame({"x": 1e8 + k, "y": k})
+
+
+def ready_version(feature_types: dict[str, str], engine: str = "onnx") -> VersionRecord:
+    """A READY version record with these feature columns, served by `engine`."""
+    now = utc_now()
+    return VersionRecord(
+        1, ModelState.READY, "x", {}, 1, 0.2, 0, feature_types, "run", now, now, engine=engine
+    )

@@ -14,17 +14,18 @@ from server.models.compiled.outcome import ONNX, SKLEARN
 from server.models.compiled.parity import ATOL, RTOL, Outputs, check_parity
 from server.models.compiled.serve import predict_compiled
 from server.models.compiled.session import load_compiled
-from server.models.records import ModelState, VersionRecord, utc_now
 from server.models.rows import rows_to_frame
 from server.models.serving import predict
 from server.models.training.fit import train_and_compile
 from server.models.trusted_types import load_weights
 from tests.server.model_fixtures import (
+    diabetes,
     iris,
     job_for,
     large_offsets,
     mixed,
     model_settings,
+    ready_version,
     upload_frame,
 )
 
@@ -36,6 +37,7 @@ MIXED_ROWS = [["red", 12, 0.5], [None, None, -1.0], ["purple", 8.5, None], [3, 1
 async def store(tmp_path_factory) -> DvcDatasetStore:
     store = DvcDatasetStore(model_settings(tmp_path_factory.mktemp("onnx-compile")))
     await upload_frame(store, "iris", iris())
+    await upload_frame(store, "diabetes", diabetes())
     await upload_frame(store, "mixed", mixed())
     await upload_frame(store, "offsets", large_offsets())
     return store
@@ -48,16 +50,9 @@ def compile_job(store, tmp_path: Path, dataset: str, model_class: str, target: s
     return replace(job, compiled_path=str(tmp_path / "w.onnx"))
 
 
-def version_of(feature_types: dict[str, str]) -> VersionRecord:
-    now = utc_now()
-    return VersionRecord(
-        1, ModelState.READY, "x", {}, 1, 0.2, 0, feature_types, "run", now, now, engine=ONNX
-    )
-
-
 def assert_same_answers(weights: Path, compiled: Path, task: Task, rows, feature_types):
     """scikit-learn on the frame and ONNX Runtime on the tensors answer alike."""
-    version = version_of(feature_types)
+    version = ready_version(feature_types)
     expected = predict(load_weights(weights), task, rows_to_frame(rows, feature_types, 100), 1)
     actual = predict_compiled(load_compiled(compiled), task, rows, version, 100)
     assert actual is not None and (actual.engine, expected.engine) == (ONNX, SKLEARN)
@@ -93,6 +88,16 @@ def test_string_columns_with_missing_values_compile(store, tmp_path):
         Path(job.output_path), compiled, Task.CLASSIFICATION, MIXED_ROWS, MIXED_TYPES
     )
     assert load_compiled(compiled).classes == ("no", "yes")
+
+
+def test_regressor_compiles_and_answers_like_sklearn(store, tmp_path):
+    job = compile_job(store, tmp_path, "diabetes", "Ridge", "target")
+    result = train_and_compile(job, lambda *_: None)
+    assert result.compiled.engine == ONNX, result.compiled.note
+    rows = diabetes().drop(columns="target").head(5).values.tolist()
+    rows[0][2] = None
+    weights, compiled = Path(job.output_path), Path(job.compiled_path)
+    assert_same_answers(weights, compiled, Task.REGRESSION, rows, job.feature_types)
 
 
 def test_unconvertible_class_falls_back_to_sklearn(store, tmp_path):
@@ -136,7 +141,7 @@ def test_rows_and_frames_become_the_same_tensors():
 def test_values_the_tensors_cannot_carry_go_to_sklearn(store, tmp_path):
     job = compile_job(store, tmp_path, "mixed", "LogisticRegression", "label")
     assert train_and_compile(job, lambda *_: None).compiled.engine == ONNX
-    compiled, version = load_compiled(Path(job.compiled_path)), version_of(MIXED_TYPES)
+    compiled, version = load_compiled(Path(job.compiled_path)), ready_version(MIXED_TYPES)
     for row in (["red", 1e39, 0.0], [MISSING_STRING, 1.0, 0.0]):
         assert predict_compiled(compiled, Task.CLASSIFICATION, [row], version, 10) is None
     assert predict_compiled(compiled, Task.CLASSIFICATION, [["red", 1e30, 0]], version, 10)

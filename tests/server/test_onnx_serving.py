@@ -1,13 +1,17 @@
 """Compiled serving through the real server: engines agree, pins work, fallbacks are reported."""
 
+from dataclasses import replace
+
 import grpc
 import numpy as np
 import pytest
 
+from server.errors import FailedPrecondition, InvalidArgument
 from server.gen import models_pb2, models_pb2_grpc
+from server.models.compiled.choice import ONNX_MAX_ROWS, checked_engine, choose_engine
 from server.models.compiled.parity import ATOL, RTOL
 from tests.grpc_helpers import READY, rows, struct, upload, violations, wait_for_model
-from tests.server.model_fixtures import csv_bytes, diabetes, mixed
+from tests.server.model_fixtures import csv_bytes, mixed, ready_version
 
 MIXED_ROWS = [[12.0, "red", 0.5], [None, "purple", None], [8, None, -1], [9.5, 3, 0.0]]
 
@@ -16,7 +20,7 @@ def train(stub, model_id: str, model_class: str, dataset: str, target: str, **hp
     request = models_pb2.TrainModelRequest(
         model_id=model_id, model_class=model_class, hyperparameters=struct(hp),
         dataset=f"datasets/{dataset}", target_column=target,
-        feature_columns=["size", "colour", "weight"] if dataset == "o-mixed" else [],
+        feature_columns=["size", "colour", "weight"],
     )  # fmt: skip
     return stub.TrainModel(request).name
 
@@ -28,13 +32,11 @@ def stub(grpc_channel) -> models_pb2_grpc.ModelServiceStub:
 
 @pytest.fixture(scope="module")
 def trained(grpc_channel, stub) -> dict[str, models_pb2.Model]:
-    """A compiled classifier (strings, missing values), a regressor, and an unconvertible one."""
+    """A compiled classifier (strings, missing values) and an unconvertible one."""
     upload(grpc_channel, "o-mixed", csv_bytes(mixed()))
-    upload(grpc_channel, "o-diabetes", csv_bytes(diabetes()))
     names = {
         "forest": train(stub, "o-forest", "RandomForestClassifier", "o-mixed", "label",
                         n_estimators=10),
-        "ridge": train(stub, "o-ridge", "Ridge", "o-diabetes", "target"),
         "hist": train(stub, "o-hist", "HistGradientBoostingClassifier", "o-mixed", "label",
                       max_iter=5),
     }  # fmt: skip
@@ -74,19 +76,6 @@ def test_pinned_engines_give_the_same_answers(stub, trained):
     assert expected.shape == (4, 2) and np.allclose(actual, expected, rtol=RTOL, atol=ATOL)
 
 
-def test_regressor_engines_agree(stub, trained):
-    name = trained["ridge"].name
-    assert trained["ridge"].engine == "onnx"
-    sample = diabetes().drop(columns="target").head(5).values.tolist()
-    sample[0][2] = None
-    by_sklearn = predict(stub, name, sample, "sklearn")
-    by_onnx = predict(stub, name, sample, "onnx")
-    assert by_onnx.engine == "onnx" and not by_onnx.classes and not by_onnx.probabilities
-    expected = [p.number_value for p in by_sklearn.predictions]
-    actual = [p.number_value for p in by_onnx.predictions]
-    assert np.allclose(actual, expected, rtol=RTOL, atol=ATOL)
-
-
 def test_unconvertible_class_is_served_by_sklearn(stub, trained):
     model = trained["hist"]
     assert model.engine == "sklearn" and model.versions[0].engine == "sklearn"
@@ -105,3 +94,18 @@ def test_unknown_engine_is_invalid(stub, trained):
         predict(stub, trained["forest"].name, MIXED_ROWS, "tensorrt")
     assert unknown.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "engine" in violations(unknown.value)
+
+
+def test_engine_choice_rules():
+    compiled = ready_version({"x": "number"})
+    plain = replace(compiled, engine="sklearn", engine_note="conversion failed: X")
+    assert choose_engine("", "m", compiled, ONNX_MAX_ROWS) == "onnx"
+    assert choose_engine("", "m", compiled, ONNX_MAX_ROWS + 1) == "sklearn"
+    assert choose_engine("sklearn", "m", compiled, 1) == "sklearn"
+    assert choose_engine("", "m", replace(compiled, engine=""), 1) == "sklearn"
+    assert choose_engine("", "m", plain, 1) == "sklearn"
+    with pytest.raises(FailedPrecondition, match="conversion failed: X"):
+        choose_engine("onnx", "m", plain, 1)
+    assert checked_engine("") == "" and checked_engine("onnx") == "onnx"
+    with pytest.raises(InvalidArgument):
+        checked_engine("ONNX")

@@ -8,10 +8,12 @@ from server.errors import FailedPrecondition, FieldViolation, InvalidArgument
 from server.models.compiled.outcome import ENGINES, ONNX, SKLEARN
 from server.models.records import VersionRecord
 
-# Batches above this many rows go to scikit-learn. Measured on 2 cores (docs/onnx.md): ONNX
-# Runtime with one thread is as fast or faster than scikit-learn at every size up to the
-# 10,000-row request limit for the forests and linear models measured, so the cutoff sits
-# at that limit; lower it if a model class turns out faster in scikit-learn on big batches.
+# Batches above this many rows go to scikit-learn. Measured on 2 cores (docs/onnx.md): the
+# ONNX path (one thread) was faster at every batch size up to the 10,000-row request limit
+# for a 100-tree forest and a logistic regression (at 10,000 rows the forests themselves
+# take about as long; scikit-learn loses by walking them twice, for labels and
+# probabilities), so the cutoff sits at that limit. Lower it if a class turns out faster
+# in scikit-learn on big batches.
 ONNX_MAX_ROWS = 10_000
 
 
