@@ -1,7 +1,7 @@
 """Blocking gRPC calls the scenarios need to prepare and to measure: upload, train, wait."""
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -53,13 +53,21 @@ def train(channel: grpc.Channel, request: models_pb2.TrainModelRequest) -> model
 
 
 def wait_ready(
-    channel: grpc.Channel, name: str, timeout: float, poll_s: float = 0.05
+    channel: grpc.Channel,
+    name: str,
+    timeout: float,
+    poll_s: float = 0.05,
+    seen: Callable[[models_pb2.Model], None] | None = None,
 ) -> models_pb2.Model:
-    """Poll GetModel until the latest version is READY; raise when FAILED or too slow."""
+    """Poll GetModel until the latest version is READY; raise when FAILED or too slow.
+
+    `seen` gets every polled model (to follow the training's progress)."""
     stub = models_pb2_grpc.ModelServiceStub(channel)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         model = stub.GetModel(models_pb2.GetModelRequest(name=name), timeout=30)
+        if seen is not None:
+            seen(model)
         if model.state == READY:
             return model
         if model.state == FAILED:
@@ -69,11 +77,14 @@ def wait_ready(
 
 
 def train_and_wait(
-    channel: grpc.Channel, request: models_pb2.TrainModelRequest, timeout: float
+    channel: grpc.Channel,
+    request: models_pb2.TrainModelRequest,
+    timeout: float,
+    seen: Callable[[models_pb2.Model], None] | None = None,
 ) -> models_pb2.Model:
     """Train and wait until READY."""
     model = train(channel, request)
-    return wait_ready(channel, model.name, timeout)
+    return wait_ready(channel, model.name, timeout, seen=seen)
 
 
 def predict_request(name: str, rows: list[list[Any]]) -> models_pb2.PredictRequest:

@@ -8,7 +8,7 @@ import grpc
 import pandas as pd
 
 from bench import api
-from bench.config import BenchConfig
+from bench.config import ROOT, BenchConfig
 from bench.data import iris_frame, synth_frame, write_csv
 from bench.figures import Figures
 from bench.models import ModelSpec, ServedModel, train_served
@@ -66,6 +66,7 @@ class Context:
         return self._models[spec.model_id]
 
     def note(self, text: str) -> None:
-        """Add a remark to the report (and show it now)."""
+        """Add a remark to the report (and show it now); local paths are left out."""
+        text = text.replace(str(self.work_dir), "<work dir>").replace(str(ROOT), "<repo>")
         print(f"  note: {text}", flush=True)
         self.notes.append(text)

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -9,7 +10,6 @@ import pandas as pd
 
 from bench import api
 from bench.config import SEED
-from bench.data import TARGET
 from bench.inprocess import load_served_compiled, load_served_pipeline, onnx_run, predict_only
 
 
@@ -56,10 +56,6 @@ class ServedModel:
     engine: str = "sklearn"  # the engine the service answers with by default
     compiled: Any = None  # the ONNX Runtime session when the service compiled the model
 
-    def rows(self, count: int) -> list[list[float]]:
-        """The first `count` feature rows as plain lists, in feature order."""
-        return self.features.head(count).to_numpy().tolist()
-
     def frame(self, count: int) -> pd.DataFrame:
         """The first `count` feature rows as the float64 frame the pipeline takes."""
         return self.features.head(count).astype("float64").reset_index(drop=True)
@@ -72,7 +68,7 @@ class ServedModel:
 
 
 def train_served(
-    channel: grpc.Channel, spec: ModelSpec, data: pd.DataFrame, data_dir: Any
+    channel: grpc.Channel, spec: ModelSpec, data: pd.DataFrame, data_dir: Path
 ) -> ServedModel:
     """Train `spec` through the API (dataset already uploaded), wait READY, load its weights."""
     request = api.train_request(
@@ -86,8 +82,3 @@ def train_served(
     columns = list(model.feature_columns)
     engine = model.engine or "sklearn"
     return ServedModel(spec, model.name, version, columns, pipeline, features, engine, compiled)
-
-
-def feature_frame(data: pd.DataFrame) -> pd.DataFrame:
-    """Every column but the label."""
-    return data.drop(columns=[TARGET])

@@ -10,6 +10,17 @@ from bench.targets import Target, mlserver_grpc, mlserver_rest, ours_grpc, ours_
 
 MODELS = (IRIS_LR, SYNTH_RF)
 BASELINE = {"grpc": "mlserver-grpc", "rest": "mlserver-rest"}
+HEALTH_CHECK = "/grpc.health.v1.Health/Check"  # an empty HealthCheckRequest is empty bytes
+
+
+def measure_floor(ctx: Context) -> None:
+    """gRPC Health/Check from the same client, one at a time: the round trip without a model
+    (client, grpc.aio server, interceptors), to read the predict latencies against."""
+    sizes = ctx.config.sizes
+    target = Target("grpc-health", "grpc", ctx.stack.server.target, HEALTH_CHECK, b"")
+    job = target.job(1, sizes.load_seconds, sizes.load_max_requests, sizes.warmup_requests)
+    label = "gRPC Health/Check, no model (the round-trip floor), 1 client(s)"
+    record_result(ctx, "predict.floor.grpc-health.c1", None, label, run_jobs([job])[0])
 
 
 def targets(ctx: Context, model: ServedModel, mlserver: MLServer) -> list[Target]:
@@ -98,3 +109,4 @@ def run(ctx: Context) -> None:
             print(f"  predict round {round_index + 1}/{ctx.config.rounds}", flush=True)
             for model, systems in plans:
                 one_round(ctx, model, systems, round_index)
+            measure_floor(ctx)

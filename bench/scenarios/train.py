@@ -1,5 +1,6 @@
 """Training through the API (upload done, TrainModel, poll until READY) vs in-process fit."""
 
+import itertools
 import time
 
 from sklearn.ensemble import RandomForestClassifier
@@ -12,17 +13,51 @@ from bench.inprocess import fit_like_the_service
 from server.gen import models_pb2, models_pb2_grpc
 
 DATASET = "train-data"
+# The worker's progress reports (server/models/training/fit.py) and what follows each.
+STAGES = {
+    0.0: "queued, worker process start",
+    0.05: "reading data",
+    0.2: "fitting",
+    0.8: "evaluating",
+    0.9: "saving weights",
+    0.95: "compiling (ONNX + parity check)",
+}
 
 
-def through_api(ctx: Context, round_index: int) -> float:
+class Timeline:
+    """When each training progress value (a stage of the worker) was first seen."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.first_seen: dict[float, float] = {}
+
+    def seen(self, model: models_pb2.Model) -> None:
+        """Note the time of a progress value not seen before."""
+        self.first_seen.setdefault(round(model.progress, 3), time.perf_counter() - self.started)
+
+    def record(self, ctx: Context, label: str) -> None:
+        """One figure per stage: the time from its first sighting to the next stage's."""
+        points = sorted(self.first_seen.items(), key=lambda item: item[1])
+        for (progress, start), (_, end) in itertools.pairwise(points):
+            ctx.figures.record(
+                f"train.api.stage-{progress:g}.seconds",
+                end - start,
+                unit="s",
+                group="train",
+                label=f"{label}, API stage: {STAGES.get(progress, f'progress {progress:g}')}",
+            )
+
+
+def through_api(ctx: Context, round_index: int, label: str) -> float:
     """Seconds from sending TrainModel to seeing the model READY (polled every 50 ms)."""
     model_id = f"train-r{round_index}"
     request = api.train_request(
         model_id, "RandomForestClassifier", DATASET, {"n_estimators": ctx.config.sizes.trees}, SEED
     )
-    started = time.perf_counter()
-    api.train_and_wait(ctx.channel, request, timeout=3600)
-    seconds = time.perf_counter() - started
+    timeline = Timeline()
+    api.train_and_wait(ctx.channel, request, timeout=3600, seen=timeline.seen)
+    seconds = time.perf_counter() - timeline.started
+    timeline.record(ctx, label)
     stub = models_pb2_grpc.ModelServiceStub(ctx.channel)
     stub.DeleteModel(models_pb2.DeleteModelRequest(name=f"models/{model_id}"), timeout=60)
     return seconds
@@ -33,7 +68,7 @@ def one_round(ctx: Context, round_index: int, label: str) -> None:
     frame = ctx.dataset_frame(DATASET)
     estimator = RandomForestClassifier(n_estimators=ctx.config.sizes.trees, random_state=SEED)
     steps = [
-        ("api", lambda: through_api(ctx, round_index)),
+        ("api", lambda: through_api(ctx, round_index, label)),
         ("inprocess", lambda: fit_like_the_service(frame, TARGET, estimator, SEED)),
     ]
     if round_index % 2:
