@@ -6,8 +6,6 @@ Handlers know nothing of gRPC: they take plain values and raise `server.errors` 
 import asyncio
 import os
 from collections import Counter
-from collections.abc import Sequence
-from typing import Any
 
 from loguru import logger
 
@@ -22,6 +20,7 @@ from server.models.ports import ModelRegistry
 from server.models.records import ACTIVE_STATES, ModelRecord, ModelState
 from server.models.registry import LocalModelRegistry
 from server.models.requests import RetrainRequest, TrainRequest
+from server.models.rows import Rows
 from server.models.serving import Prediction, Predictor
 from server.models.trainer import Trainer
 from server.models.training.launcher import WorkerLauncher
@@ -137,7 +136,7 @@ class ModelManager:
         logger.info("deleted models/{}", model_id)
 
     async def predict(
-        self, model_id: str, version: int, rows: Sequence[Sequence[Any]], engine: str = ""
+        self, model_id: str, version: int, rows: Rows, engine: str = ""
     ) -> Prediction:
         """Predict with the serving version (or `version`); `engine` pins "onnx" or "sklearn"."""
         prediction = await self._predictor.predict(model_id, version, rows, engine)

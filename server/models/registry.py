@@ -14,6 +14,7 @@ from pathlib import Path
 
 from server.errors import AlreadyExists, NotFound
 from server.models.codec import decode_model, decode_version, encode_model, encode_version
+from server.models.record_cache import RecordCache
 from server.models.records import ModelRecord, VersionRecord
 
 _SCHEMA = """
@@ -35,6 +36,7 @@ class LocalModelRegistry:
         self.staging = root / ".staging"
         self.staging.mkdir(parents=True, exist_ok=True)
         self._db = root / "registry.sqlite3"
+        self._records = RecordCache()
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
@@ -60,9 +62,14 @@ class LocalModelRegistry:
                     self._put(db, model.model_id, version)
         except sqlite3.IntegrityError:
             raise AlreadyExists(f"model {model.model_id!r} already exists") from None
+        finally:
+            self._records.invalidate(model.model_id)
 
     def get(self, model_id: str) -> ModelRecord:
-        """The model with all its versions; NotFound when absent."""
+        """The model with all its versions; NotFound when absent (kept in memory until a write)."""
+        return self._records.get(model_id, self._read)
+
+    def _read(self, model_id: str) -> ModelRecord:
         with self._connect() as db:
             row = db.execute("SELECT body FROM models WHERE model_id = ?", (model_id,)).fetchone()
             if row is None:
@@ -86,6 +93,8 @@ class LocalModelRegistry:
                 self._put(db, model_id, version)
         except sqlite3.IntegrityError:
             raise NotFound(f"model {model_id!r} not found") from None
+        finally:
+            self._records.invalidate(model_id)
 
     @staticmethod
     def _put(db: sqlite3.Connection, model_id: str, version: VersionRecord) -> None:
@@ -96,9 +105,12 @@ class LocalModelRegistry:
 
     def delete(self, model_id: str) -> None:
         """Remove the model, its versions and weights; NotFound when absent."""
-        with self._connect() as db:
-            if db.execute("DELETE FROM models WHERE model_id = ?", (model_id,)).rowcount == 0:
-                raise NotFound(f"model {model_id!r} not found")
+        try:
+            with self._connect() as db:
+                if db.execute("DELETE FROM models WHERE model_id = ?", (model_id,)).rowcount == 0:
+                    raise NotFound(f"model {model_id!r} not found")
+        finally:
+            self._records.invalidate(model_id)
         shutil.rmtree(self.root / model_id, ignore_errors=True)
         for staged in self.staging.glob(f"{model_id}-v*"):
             staged.unlink(missing_ok=True)

@@ -1,4 +1,8 @@
-"""Predict rows (JSON lists in feature order) checked and turned into the pipeline's frame."""
+"""Predict rows (lists of JSON values in feature order) checked and turned into columns.
+
+The columns feed both engines: the scikit-learn pipeline's frame (`rows_to_frame`) and the
+compiled model's tensors (`server.models.compiled.inputs.rows_feeds`).
+"""
 
 import math
 from collections.abc import Sequence
@@ -6,48 +10,85 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from google.protobuf import struct_pb2
 
 from server.errors import FieldViolation, invalid_if_any
 from server.models.frames import NUMBER, string_value
+from server.models.wire_rows import RequestRows, number_matrix
 
 MAX_LISTED = 20  # violations listed one by one; checking stops after that
+Columns = list[np.ndarray]  # one array per feature column: float64, or object (str / NaN)
+Rows = Sequence[Sequence[Any]] | RequestRows  # plain lists (tests, tools) or a request's rows
 
 
-def rows_to_frame(
-    rows: Sequence[Sequence[Any]], feature_types: dict[str, str], max_rows: int
-) -> pd.DataFrame:
+def rows_to_frame(rows: Rows, feature_types: dict[str, str], max_rows: int) -> pd.DataFrame:
     """A frame of the rows with the trained dtypes; INVALID_ARGUMENT naming every bad cell."""
-    check_rows(rows, feature_types, max_rows)
-    columns = {
-        name: pd.Series(
-            [cell_value(row[i], kind) for row in rows],
-            dtype="float64" if kind == NUMBER else object,
+    columns = read_columns(rows, feature_types, max_rows)
+    series = [pd.Series(column, dtype=column.dtype) for column in columns]  # object stays object
+    return pd.DataFrame(dict(zip(feature_types, series, strict=True)))
+
+
+def read_columns(rows: Rows, feature_types: dict[str, str], max_rows: int) -> Columns:
+    """The checked rows as columns; INVALID_ARGUMENT naming every bad cell (up to a limit).
+
+    Protobuf rows of finite numbers for an all-number model take the wire-format fast path.
+    """
+    check_count(len(rows), max_rows)
+    kinds = list(feature_types.values())
+    if isinstance(rows, RequestRows) and all(kind == NUMBER for kind in kinds):
+        matrix = number_matrix(rows.request, len(kinds))
+        if matrix is not None:
+            return [matrix[:, i] for i in range(len(kinds))]
+    plain = plain_rows(rows.request.rows if isinstance(rows, RequestRows) else rows)
+    check_cells(plain, feature_types)
+    return [
+        np.array(
+            [cell_value(row[i], kind) for row in plain],
+            dtype=np.float64 if kind == NUMBER else object,
         )
-        for i, (name, kind) in enumerate(feature_types.items())
-    }
-    return pd.DataFrame(columns)
+        for i, kind in enumerate(kinds)
+    ]
 
 
-def check_rows(rows: Sequence[Sequence[Any]], feature_types: dict[str, str], max_rows: int) -> None:
-    """INVALID_ARGUMENT unless there are 1..max_rows rows whose every cell suits its column."""
-    if not rows:
+def plain_rows(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    """The rows as lists of plain values, each protobuf `Value` read once."""
+    return [_plain_row(row) for row in rows]
+
+
+def _plain_row(row: Sequence[Any]) -> list[Any]:
+    if isinstance(row, struct_pb2.ListValue):
+        return [_plain(cell) for cell in row.values]
+    return list(row)
+
+
+def _plain(cell: struct_pb2.Value) -> Any:
+    kind = cell.WhichOneof("kind")
+    if kind is None or kind == "null_value":
+        return None
+    return getattr(cell, kind)  # a float, str or bool; a Struct or ListValue is refused later
+
+
+def check_count(count: int, max_rows: int) -> None:
+    """INVALID_ARGUMENT unless there are 1..max_rows rows."""
+    if count == 0:
         invalid_if_any("no rows", [FieldViolation("rows", "at least one row is required")])
-    if len(rows) > max_rows:
+    if count > max_rows:
         invalid_if_any(
             "too many rows",
-            [FieldViolation("rows", f"at most {max_rows} rows per call, got {len(rows)}")],
+            [FieldViolation("rows", f"at most {max_rows} rows per call, got {count}")],
         )
-    kinds = list(feature_types.values())
-    violations = _check(rows, list(feature_types), kinds)
+
+
+def check_cells(rows: list[list[Any]], feature_types: dict[str, str]) -> None:
+    """INVALID_ARGUMENT unless every row has one suitable value per column."""
+    violations = _check(rows, list(feature_types), list(feature_types.values()))
     if len(violations) > MAX_LISTED:
         more = FieldViolation("rows", "more invalid values, not listed")
         violations = [*violations[:MAX_LISTED], more]
     invalid_if_any("invalid rows", violations)
 
 
-def _check(
-    rows: Sequence[Sequence[Any]], names: list[str], kinds: list[str]
-) -> list[FieldViolation]:
+def _check(rows: list[list[Any]], names: list[str], kinds: list[str]) -> list[FieldViolation]:
     violations: list[FieldViolation] = []
     for r, row in enumerate(rows):
         if len(row) != len(names):

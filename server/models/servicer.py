@@ -11,6 +11,7 @@ from server.models import convert
 from server.models.listing import ListQuery
 from server.models.manager import ModelManager
 from server.models.requests import RetrainRequest, TrainRequest
+from server.models.wire_rows import RequestRows
 from server.names import parse_name
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -111,8 +112,8 @@ class ModelServicer(models_pb2_grpc.ModelServiceServicer):
         self, request: models_pb2.PredictRequest, context: Context
     ) -> models_pb2.PredictResponse:
         """Predict with the serving (or a chosen) version."""
-        # ListValues are sequences: the rows are read in the manager's worker thread.
+        rows = RequestRows(request)  # read where the prediction runs (a thread for big ones)
         prediction = await self._manager.predict(
-            parse_name(request.name, "models"), request.version, request.rows, request.engine
+            parse_name(request.name, "models"), request.version, rows, request.engine
         )
         return convert.prediction_message(prediction)

@@ -6,9 +6,7 @@ scikit-learn pipeline.
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 from loguru import logger
@@ -20,13 +18,18 @@ from server.models.classes import Task
 from server.models.compiled.choice import checked_engine, choose_engine
 from server.models.compiled.outcome import ONNX, SKLEARN
 from server.models.compiled.serve import CompiledCache, predict_compiled
+from server.models.compiled.session import CompiledModel
 from server.models.ports import ModelRegistry
 from server.models.prediction import Prediction
 from server.models.records import ModelRecord, ModelState, VersionRecord
-from server.models.rows import rows_to_frame
+from server.models.rows import Rows, rows_to_frame
 from server.models.trusted_types import load_weights
 from server.models.values import to_json_value
 from server.settings import Settings
+
+# Compiled predictions of at most this many rows run inline on the event loop (tens of
+# microseconds of ONNX Runtime, which releases the GIL; a thread hop costs more).
+INLINE_ROWS = 64
 
 
 class PipelineCache:
@@ -60,7 +63,7 @@ class PipelineCache:
 def predict_rows(
     pipeline: Pipeline,
     task: Task,
-    rows: Sequence[Sequence[Any]],
+    rows: Rows,
     version: VersionRecord,
     max_rows: int,
 ) -> Prediction:
@@ -112,7 +115,7 @@ class Predictor:
         self._compiled = CompiledCache(settings.model_cache_size)
 
     async def predict(
-        self, model_id: str, version: int, rows: Sequence[Sequence[Any]], engine: str = ""
+        self, model_id: str, version: int, rows: Rows, engine: str = ""
     ) -> Prediction:
         """Predict with the serving version (or `version`), on `engine` if pinned; log failures."""
         try:
@@ -134,20 +137,36 @@ class Predictor:
             raise
 
     async def _predict_compiled(
-        self, model: ModelRecord, chosen: VersionRecord, rows: Sequence[Sequence[Any]], pinned: str
+        self, model: ModelRecord, chosen: VersionRecord, rows: Rows, pinned: str
     ) -> Prediction | None:
-        """The compiled model's answer; None to fall back to scikit-learn (unless pinned)."""
-        name = f"models/{model.model_id} v{chosen.version}"
-        path = self._registry.compiled_path(model.model_id, chosen.version)
+        """The compiled model's answer; None to fall back to scikit-learn (unless pinned).
+
+        Up to `INLINE_ROWS` rows run on the event loop: the whole prediction then costs less
+        than the hop to a worker thread.
+        """
+        compiled = self._compiled.cached(model.model_id, chosen.version)
+        if compiled is None:
+            compiled = await self._load_compiled(model.model_id, chosen, pinned)
+            if compiled is None:
+                return None
+        if len(rows) <= INLINE_ROWS:
+            return predict_compiled(compiled, model.task, rows, chosen, self._max_rows)
+        return await asyncio.to_thread(
+            predict_compiled, compiled, model.task, rows, chosen, self._max_rows
+        )
+
+    async def _load_compiled(
+        self, model_id: str, chosen: VersionRecord, pinned: str
+    ) -> CompiledModel | None:
+        """Load a version's compiled model; None (or FAILED_PRECONDITION if pinned) if lost."""
+        path = self._registry.compiled_path(model_id, chosen.version)
         if path is None:
+            name = f"models/{model_id} v{chosen.version}"
             if pinned == ONNX:
                 raise FailedPrecondition(f"{name} has lost its compiled (ONNX) model")
             logger.warning("{}: compiled model missing, answering with scikit-learn", name)
             return None
-        compiled = await self._compiled.get(model.model_id, chosen.version, path)
-        return await asyncio.to_thread(
-            predict_compiled, compiled, model.task, rows, chosen, self._max_rows
-        )
+        return await self._compiled.load(model_id, chosen.version, path)
 
     def forget(self, model_id: str) -> None:
         """Drop a deleted model's pipelines and compiled models."""

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from server.models.frames import NUMBER
-from server.models.rows import cell_value, check_rows
+from server.models.rows import Rows, read_columns
 
 MISSING_STRING = "\x1f<missing>\x1f"
 Feeds = list[np.ndarray]  # one tensor per feature column, in `feature_types` order
@@ -26,7 +26,7 @@ class Unrepresentable(ValueError):
     """A value the compiled model's inputs cannot carry faithfully."""
 
 
-def column_tensor(values: Sequence[Any], kind: str) -> np.ndarray:
+def column_tensor(values: Sequence[Any] | np.ndarray, kind: str) -> np.ndarray:
     """One column's cells (floats / str, NaN when missing) as the model's [n, 1] input."""
     if kind == NUMBER:
         numbers = np.asarray(values, dtype=np.float64)
@@ -46,12 +46,8 @@ def frame_feeds(frame: pd.DataFrame, feature_types: dict[str, str]) -> Feeds:
     return [column_tensor(frame[name].tolist(), kind) for name, kind in feature_types.items()]
 
 
-def rows_feeds(
-    rows: Sequence[Sequence[Any]], feature_types: dict[str, str], max_rows: int
-) -> Feeds:
+def rows_feeds(rows: Rows, feature_types: dict[str, str], max_rows: int) -> Feeds:
     """The inputs for predict rows, checked exactly as `rows_to_frame` checks them."""
-    check_rows(rows, feature_types, max_rows)
-    return [
-        column_tensor([cell_value(row[i], kind) for row in rows], kind)
-        for i, kind in enumerate(feature_types.values())
-    ]
+    columns = read_columns(rows, feature_types, max_rows)
+    kinds = feature_types.values()
+    return [column_tensor(column, kind) for column, kind in zip(columns, kinds, strict=True)]

@@ -5,9 +5,7 @@ Rows become tensors exactly as they become the pipeline's frame; outputs become 
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from server.metrics import hooks as metrics_hooks
 from server.models.classes import Task
@@ -16,13 +14,14 @@ from server.models.compiled.outcome import ONNX
 from server.models.compiled.session import CompiledModel, load_compiled, run
 from server.models.prediction import Prediction
 from server.models.records import VersionRecord
+from server.models.rows import Rows
 from server.models.values import to_json_value
 
 
 def predict_compiled(
     compiled: CompiledModel,
     task: Task,
-    rows: Sequence[Sequence[Any]],
+    rows: Rows,
     version: VersionRecord,
     max_rows: int,
 ) -> Prediction | None:
@@ -32,12 +31,12 @@ def predict_compiled(
     except Unrepresentable:
         return None
     predictions, probabilities = run(compiled, feeds)
-    predicted = [to_json_value(v) for v in predictions]
+    predicted = [to_json_value(v) for v in predictions.tolist()]
     if task is not Task.CLASSIFICATION:
         return Prediction(predicted, version.version, engine=ONNX)
     rows_of_probabilities: list[list[float]] = []
     if probabilities is not None:
-        rows_of_probabilities = [[float(p) for p in row] for row in probabilities]
+        rows_of_probabilities = probabilities.astype(float).tolist()
     classes = list(compiled.classes)
     return Prediction(predicted, version.version, classes, rows_of_probabilities, engine=ONNX)
 
@@ -49,13 +48,18 @@ class CompiledCache:
         self.size = size
         self._items: OrderedDict[tuple[str, int], CompiledModel] = OrderedDict()
 
-    async def get(self, model_id: str, version: int, path: Path) -> CompiledModel:
-        """The session of a version, loaded from `path` (in a thread) when not cached."""
+    def cached(self, model_id: str, version: int) -> CompiledModel | None:
+        """The loaded session of a version, if it is in the cache (counted as a hit)."""
         key = (model_id, version)
-        if key in self._items:
+        found = self._items.get(key)
+        if found is not None:
             self._items.move_to_end(key)
             metrics_hooks.model_cache_hit(ONNX)  # metrics
-            return self._items[key]
+        return found
+
+    async def load(self, model_id: str, version: int, path: Path) -> CompiledModel:
+        """Load the session of a version from `path` (in a thread) and keep it."""
+        key = (model_id, version)
         with metrics_hooks.model_load(ONNX):  # metrics: a miss, and the load time
             compiled = await asyncio.to_thread(load_compiled, path)
         self._items[key] = compiled
