@@ -1,17 +1,21 @@
 """Reading uploaded tables (CSV or JSON) into DataFrames, with clear errors for bad files.
 
-The store parses every upload with `read_table` and the training code reads stored versions
-with it too, so a file that uploads is read the same way when a model trains on it.
+The training code reads stored versions with `read_table`. The store checks every upload with
+`validate_file`, which gives the same summary and the same errors as `read_table` followed by
+`summarize`, but reads a CSV in chunks so that its memory does not grow with the file's size.
 """
 
 import csv
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from server.datasets.column_types import ColumnTally
 from server.errors import FieldViolation, InvalidArgument
 from server.ports import ColumnInfo
 
@@ -19,6 +23,9 @@ FORMATS = ("csv", "json")
 # The request field that carries the file's bytes, named in field violations.
 CONTENT_FIELD = "chunk"
 _SNIFF_BYTES = 64 * 1024
+# About how much CSV text `validate_file` parses at once (rows per chunk: from the file's head).
+CHUNK_BYTES = 4 * 1024 * 1024
+_CSV_OPTIONS: dict[str, Any] = {"low_memory": False, "encoding": "utf-8-sig"}
 
 
 @dataclass(frozen=True)
@@ -60,8 +67,45 @@ def summarize(frame: pd.DataFrame) -> TableSummary:
 
 
 def validate_file(path: Path, fmt: str) -> TableSummary:
-    """Parse and check an uploaded file, returning its summary."""
+    """Parse and check an uploaded file: `summarize(read_table(path, fmt))`, errors included.
+
+    A CSV is read in chunks of about `CHUNK_BYTES` (see `summarize_csv`). A JSON file is
+    parsed whole: `json.load` needs the whole document, so a JSON upload takes memory in
+    proportion to its size (a few times it).
+    """
+    if fmt == "csv":
+        return summarize_csv(path)
     return summarize(read_table(path, fmt))
+
+
+def summarize_csv(path: Path, chunk_bytes: int = CHUNK_BYTES) -> TableSummary:
+    """`summarize(read_table(path, "csv"))` in bounded memory: the file is read in chunks.
+
+    Row and missing-value counts add up over the chunks, and `ColumnTally` gives each column
+    the dtype a whole-file parse would; the rare column it cannot type that way (integers
+    beyond int64) is read again, alone and whole. Checks and errors are those of `read_table`,
+    in the same order: a parse error anywhere in the file comes first.
+    """
+    if _is_blank(path):
+        raise invalid_content("the file is empty")
+    _check_names(_csv_header(path))
+    names: list[str] | None = None
+    tallies: dict[str, ColumnTally] = {}
+    rows, aligned = 0, True
+    for chunk in _csv_chunks(path, _chunk_rows(path, chunk_bytes)):
+        if names is None:
+            names = [str(name) for name in chunk.columns]
+            tallies = {name: ColumnTally() for name in names}
+        aligned = aligned and _has_row_numbers(chunk, rows)
+        rows += len(chunk)
+        for name in chunk.columns:
+            tallies[str(name)].add(chunk[name])
+    if not aligned:
+        raise invalid_content("malformed CSV: the rows have more fields than the header")
+    _check_names(names or [])
+    if not rows:
+        raise invalid_content("the table has no data rows")
+    return TableSummary(rows, _csv_columns(path, tallies))
 
 
 def _is_blank(path: Path) -> bool:
@@ -72,17 +116,58 @@ def _is_blank(path: Path) -> bool:
 
 def _read_csv(path: Path, nrows: int | None) -> pd.DataFrame:
     _check_names(_csv_header(path))
+    with _csv_errors():
+        frame = pd.read_csv(path, nrows=nrows, **_CSV_OPTIONS)
+    if not _has_row_numbers(frame):
+        raise invalid_content("malformed CSV: the rows have more fields than the header")
+    return frame
+
+
+@contextmanager
+def _csv_errors() -> Iterator[None]:
+    """Turn pandas' errors about a bad CSV file into INVALID_ARGUMENT."""
     try:
-        frame = pd.read_csv(path, nrows=nrows, low_memory=False, encoding="utf-8-sig")
+        yield
     except pd.errors.EmptyDataError as error:
         raise invalid_content("the file is empty") from error
     except UnicodeDecodeError as error:
         raise invalid_content(f"the file is not UTF-8 text ({error.reason})") from error
     except (pd.errors.ParserError, ValueError) as error:
         raise invalid_content(f"malformed CSV: {_first_line(error)}") from error
-    if not frame.index.equals(pd.RangeIndex(len(frame))):  # pandas made an index of field 1
-        raise invalid_content("malformed CSV: the rows have more fields than the header")
-    return frame
+
+
+def _has_row_numbers(frame: pd.DataFrame, start: int = 0) -> bool:
+    """False when pandas made an index of field 1 (the rows have more fields than the header)."""
+    return frame.index.equals(pd.RangeIndex(start, start + len(frame)))
+
+
+def _chunk_rows(path: Path, chunk_bytes: int) -> int:
+    """Rows per chunk for about `chunk_bytes` of text, from the line length in the file's head."""
+    with path.open("rb") as handle:
+        head = handle.read(_SNIFF_BYTES)
+    line_bytes = len(head) / max(1, head.count(b"\n"))
+    return max(1, int(chunk_bytes / line_bytes))
+
+
+def _csv_chunks(path: Path, rows: int) -> Iterator[pd.DataFrame]:
+    """The file's rows as DataFrames of `rows` rows each (each chunk's dtypes its own)."""
+    with _csv_errors(), pd.read_csv(path, chunksize=rows, **_CSV_OPTIONS) as reader:
+        yield from reader
+
+
+def _csv_columns(path: Path, tallies: dict[str, ColumnTally]) -> tuple[ColumnInfo, ...]:
+    """Each column's info from its tally, or from a whole read of it when the tally is `exact`."""
+    exact = [name for name, tally in tallies.items() if tally.exact]
+    if exact:
+        with _csv_errors():
+            frame = pd.read_csv(path, usecols=exact, **_CSV_OPTIONS)
+        whole = {column.name: column for column in summarize(frame).columns}
+    else:
+        whole = {}
+    return tuple(
+        whole[name] if name in whole else ColumnInfo(name, tally.dtype(), tally.nulls)
+        for name, tally in tallies.items()
+    )
 
 
 def _csv_header(path: Path) -> list[str]:

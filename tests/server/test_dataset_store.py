@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from dvc.repo import Repo
 
+from server.datasets.parsing import CHUNK_BYTES, read_table, summarize
 from server.datasets.store import DvcDatasetStore
 from server.errors import InvalidArgument, NotFound, ResourceExhausted, Unavailable
 from server.ports import ColumnInfo
@@ -51,6 +52,25 @@ async def test_csv_upload_is_indexed_with_its_md5_and_schema(dataset_store: DvcD
     )
     assert dataset_store.local_path(record).read_bytes() == CSV
     assert dataset_store.get_version("flowers") == record
+
+
+async def test_a_csv_of_many_chunks_gets_the_schema_of_a_whole_parse(
+    dataset_store: DvcDatasetStore,
+):
+    rows = b"".join(b"%d,%d,True,x\n" % (i, i % 5) for i in range(700_000))
+    data = b"n,m,flag,note\n" + rows + b"2.5,,,\n"  # types change in the last row only
+    assert len(data) > 2 * CHUNK_BYTES
+
+    record = await dataset_store.upload("many-chunks", "csv", "", chunked(data, 1024 * 1024))
+
+    assert record.row_count == 700_001
+    assert record.columns == (
+        ColumnInfo("n", "float64", 0),
+        ColumnInfo("m", "float64", 1),
+        ColumnInfo("flag", "object", 1),
+        ColumnInfo("note", "str", 1),
+    )
+    assert record.columns == summarize(read_table(dataset_store.local_path(record), "csv")).columns
 
 
 @pytest.mark.parametrize(
