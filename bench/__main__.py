@@ -14,11 +14,12 @@ import grpc
 from bench import machine, report
 from bench.config import FULL, QUICK, RESULTS_DIR, SCENARIOS, BenchConfig
 from bench.context import Context
-from bench.scenarios import batch, predict, train, upload
+from bench.scenarios import batch, metrics, predict, train, upload
 from bench.services import running_stack
 
 RUNNERS: dict[str, Callable[[Context], None]] = {
     "predict": predict.run,
+    "metrics": metrics.run,
     "batch": batch.run,
     "upload": upload.run,
     "train": train.run,

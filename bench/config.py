@@ -7,7 +7,7 @@ SEED = 7
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 RESULTS_DIR = BENCH_DIR / "results"
-SCENARIOS = ("predict", "batch", "upload", "train")
+SCENARIOS = ("predict", "metrics", "batch", "upload", "train")
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class Sizes:
     upload_mb: int
     train_rows: int
     trees: int  # n_estimators of every RandomForest
+    metrics_pairs: int  # per round, protocol and client count: slices with metrics on and off
     concurrency: tuple[int, ...] = (1, 16)
 
 
@@ -38,6 +39,7 @@ FULL = Sizes(
     upload_mb=200,
     train_rows=100_000,
     trees=100,
+    metrics_pairs=4,
 )
 
 QUICK = Sizes(
@@ -51,6 +53,7 @@ QUICK = Sizes(
     upload_mb=5,
     train_rows=2_000,
     trees=10,
+    metrics_pairs=1,
 )
 
 

@@ -105,6 +105,12 @@ def _upload_goals(protocol: str) -> list[Goal]:
 GOALS: list[Goal] = [
     *_predict_goals("iris-lr", "iris LR"),
     *_predict_goals("synth-rf", "RandomForest"),
+    Goal(
+        "gRPC predict req/s with metrics on vs off, 16 clients (iris LR)",
+        _median("metrics.iris-lr.grpc.c16.ratio"),
+        0.95,
+        at_least=True,
+    ),
     ratio_goal(
         "10k x 20 batch over gRPC vs in-process (RandomForest)",
         "batch.synth-rf.grpc.p50",

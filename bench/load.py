@@ -13,9 +13,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from bench.config import ROOT
+from bench.cpu import total_cpu_seconds
 from bench.figures import percentile
 
 Call = Callable[[], Awaitable[None]]
@@ -35,6 +36,7 @@ class LoadJob:
     seconds: float
     max_requests: int
     warmup: int = 0
+    cpu_pids: tuple[int, ...] = ()  # processes whose CPU time is measured over the run
 
     def to_json(self) -> dict[str, object]:
         """A JSON-safe dict (the body base64-encoded)."""
@@ -43,7 +45,9 @@ class LoadJob:
     @classmethod
     def from_json(cls, data: dict[str, object]) -> "LoadJob":
         """The inverse of `to_json`."""
-        return cls(**{**data, "body": base64.b64decode(str(data["body"]))})  # type: ignore[arg-type]
+        body = base64.b64decode(str(data["body"]))
+        pids = tuple(data.get("cpu_pids", ()))  # type: ignore[call-overload]
+        return cls(**{**data, "body": body, "cpu_pids": pids})  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class LoadResult:
     p99_ms: float
     mean_ms: float
     first_error: str = ""
+    cpu_s: float = 0.0  # CPU time of the job's `cpu_pids` during the measured run
 
 
 def summarize(latencies: list[float], errors: list[str], elapsed: float) -> LoadResult:
@@ -139,7 +144,9 @@ async def _with_http(job: LoadJob) -> LoadResult:
 async def _warm_and_drive(call: Call, job: LoadJob) -> LoadResult:
     if job.warmup:
         await drive(call, job.concurrency, 60.0, job.warmup)
-    return await drive(call, job.concurrency, job.seconds, job.max_requests)
+    cpu_before = total_cpu_seconds(job.cpu_pids)
+    result = await drive(call, job.concurrency, job.seconds, job.max_requests)
+    return replace(result, cpu_s=total_cpu_seconds(job.cpu_pids) - cpu_before)
 
 
 async def run_all(jobs: list[LoadJob]) -> list[LoadResult]:

@@ -12,7 +12,8 @@ def fmt(value: float | None, digits: int = 3) -> str:
     """A number with `digits` significant digits, "-" when missing."""
     if value is None:
         return "-"
-    return f"{value:.{digits}g}" if abs(value) < 10**digits else f"{value:,.0f}"
+    short = f"{value:.{digits}g}"
+    return f"{value:,.0f}" if "e+" in short else short
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -97,6 +98,9 @@ def markdown(run: dict[str, Any], figures: Figures) -> str:
         "",
         "## Predict, one row per request",
         *predict_table(figures),
+        "",
+        "## Metrics on vs off, one row per request (alternating slices)",
+        *figures_table(figures, ("metrics",)),
         "",
         "## Batch predict, upload, training",
         *figures_table(figures, ("batch", "upload", "train")),

@@ -57,23 +57,27 @@ class Stack:
         return self.proxy.popen.pid
 
 
-def _proxy(grpc_target: str, log_dir: Path) -> RestProxy:
+def _proxy(grpc_target: str, log_dir: Path, extra_env: dict[str, str]) -> RestProxy:
     port = free_port()
     env = {
         **os.environ,
         "MLSERVICE_REST_PORT": str(port),
         "MLSERVICE_GRPC_TARGET": grpc_target,
+        **extra_env,
     }
     return RestProxy([sys.executable, "-m", "rest"], env, log_dir / f"rest-{port}.log", port=port)
 
 
 @contextlib.contextmanager
-def running_stack(work_dir: Path) -> Iterator[Stack]:
-    """Start the server (fresh data dir under `work_dir`) and the proxy; stop both at exit."""
+def running_stack(work_dir: Path, **env: str) -> Iterator[Stack]:
+    """Start the server (fresh data dir under `work_dir`) and the proxy; stop both at exit.
+
+    `env` (e.g. `MLSERVICE_METRICS_ENABLED="false"`) is added to both programs' environment.
+    """
     logs = work_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    server = grpc_server_process(work_dir / "data", logs)
-    proxy = _proxy(server.target, logs)
+    server = grpc_server_process(work_dir / "data", logs, **env)
+    proxy = _proxy(server.target, logs, env)
     try:
         server.start_and_wait(timeout=120)
         proxy.start_and_wait(timeout=120)
