@@ -9,6 +9,7 @@ import grpc
 from google.protobuf import struct_pb2
 
 from server.gen import datasets_pb2, datasets_pb2_grpc, models_pb2, models_pb2_grpc
+from server.models.compiled.outcome import COMPILING
 
 CHUNK_BYTES = 1024 * 1024
 READY = models_pb2.MODEL_STATE_READY
@@ -76,13 +77,31 @@ def wait_ready(
     raise TimeoutError(f"{name} not READY after {timeout} s")
 
 
+def wait_compiled(
+    channel: grpc.Channel, name: str, timeout: float, poll_s: float = 0.05
+) -> models_pb2.Model:
+    """Poll GetModel until the READY latest version's compile outcome is known.
+
+    A version is READY (served by scikit-learn) before its compiling to ONNX ends; its
+    `engine_note` says "compiling" until then.
+    """
+    stub = models_pb2_grpc.ModelServiceStub(channel)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        model = stub.GetModel(models_pb2.GetModelRequest(name=name), timeout=30)
+        if model.state == READY and model.engine_note != COMPILING.note:
+            return model
+        time.sleep(poll_s)
+    raise TimeoutError(f"{name} not compiled after {timeout} s")
+
+
 def train_and_wait(
     channel: grpc.Channel,
     request: models_pb2.TrainModelRequest,
     timeout: float,
     seen: Callable[[models_pb2.Model], None] | None = None,
 ) -> models_pb2.Model:
-    """Train and wait until READY."""
+    """Train and wait until READY (its compiling may still run: see `wait_compiled`)."""
     model = train(channel, request)
     return wait_ready(channel, model.name, timeout, seen=seen)
 

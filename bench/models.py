@@ -70,11 +70,13 @@ class ServedModel:
 def train_served(
     channel: grpc.Channel, spec: ModelSpec, data: pd.DataFrame, data_dir: Path
 ) -> ServedModel:
-    """Train `spec` through the API (dataset already uploaded), wait READY, load its weights."""
+    """Train `spec` through the API (dataset already uploaded), wait until it is READY and
+    compiled (the engine it serves with is final then), load its weights."""
     request = api.train_request(
         spec.model_id, spec.model_class, spec.dataset_id, spec.hyperparameters, SEED
     )
-    model = api.train_and_wait(channel, request, timeout=1800)
+    ready = api.train_and_wait(channel, request, timeout=1800)
+    model = api.wait_compiled(channel, ready.name, timeout=1800)
     version = model.serving_version
     pipeline = load_served_pipeline(data_dir, spec.model_id, version)
     compiled = load_served_compiled(data_dir, spec.model_id, version)

@@ -11,6 +11,7 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from server.gen import datasets_pb2, datasets_pb2_grpc, models_pb2, models_pb2_grpc
+from server.models.compiled.outcome import COMPILING
 
 FORMATS = {"csv": datasets_pb2.DATA_FORMAT_CSV, "json": datasets_pb2.DATA_FORMAT_JSON}
 READY = models_pb2.MODEL_STATE_READY
@@ -72,6 +73,27 @@ def wait_for_model(
             return model
         time.sleep(0.2)
     raise TimeoutError(f"{name} v{version or 'latest'} not trained after {timeout} s")
+
+
+def compiling(version: models_pb2.ModelVersion) -> bool:
+    """READY and served by scikit-learn while its compiling to ONNX still runs."""
+    return version.state == READY and version.engine_note == COMPILING.note
+
+
+def wait_for_compiled(
+    channel: grpc.Channel, name: str, version: int = 0, timeout: float = 240
+) -> models_pb2.Model:
+    """Poll GetModel until `version` (default: the latest) is FAILED, or READY with its compile
+    outcome known (the engine that serves it: "onnx", or "sklearn" with the reason)."""
+    stub = models_pb2_grpc.ModelServiceStub(channel)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        model = stub.GetModel(models_pb2.GetModelRequest(name=name))
+        wanted = model.versions[version - 1] if version else model.versions[-1]
+        if wanted.state in (READY, FAILED) and not compiling(wanted):
+            return model
+        time.sleep(0.2)
+    raise TimeoutError(f"{name} v{version or 'latest'} not compiled after {timeout} s")
 
 
 def violations(error: grpc.RpcError) -> dict[str, str]:

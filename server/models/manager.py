@@ -14,6 +14,7 @@ from server.errors import AlreadyExists, FailedPrecondition, NotFound
 from server.logs import request_id
 from server.metrics import hooks as metrics_hooks
 from server.models.classes import ModelClass, model_classes
+from server.models.compiled.outcome import INTERRUPTED
 from server.models.listing import ListQuery, select_page
 from server.models.planner import Planner
 from server.models.ports import ModelRegistry
@@ -63,13 +64,23 @@ class ModelManager:
             logger.exception("could not mark the interrupted trainings FAILED")
 
     def _fail_active(self, reason: str) -> None:
-        """Mark every QUEUED or TRAINING version FAILED (called when no run is in flight)."""
+        """Mark every QUEUED or TRAINING version FAILED, and every compiling one not compiled.
+
+        Called when no run is in flight: a READY version left compiling keeps serving with
+        scikit-learn, its note saying the compiling was interrupted.
+        """
         for model in self._registry.list():
             for version in model.versions:
                 if version.state in ACTIVE_STATES:
                     failed = version.evolve(state=ModelState.FAILED, error=reason)
                     self._registry.put_version(model.model_id, failed)
                     logger.warning("models/{} v{}: {}", model.model_id, version.version, reason)
+                elif version.compiling:
+                    stopped = version.evolve(engine_note=INTERRUPTED.note)
+                    self._registry.put_version(model.model_id, stopped)
+                    logger.warning(
+                        "models/{} v{}: {}", model.model_id, version.version, stopped.engine_note
+                    )
 
     def list_classes(self) -> list[ModelClass]:
         """Every trainable class with its hyperparameter specs."""

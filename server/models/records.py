@@ -6,6 +6,7 @@ from enum import StrEnum
 from typing import Any
 
 from server.models.classes import Task
+from server.models.compiled.outcome import COMPILING
 
 
 class ModelState(StrEnum):
@@ -46,8 +47,13 @@ class VersionRecord:
     clearml_task_id: str = ""
     clearml_model_id: str = ""
     engine: str = ""  # the default engine once READY: "onnx" | "sklearn"
-    engine_note: str = ""  # why it is not compiled, when it is not
+    engine_note: str = ""  # why it is not compiled ("compiling" while that still runs)
     onnx_max_abs_diff: float | None = None  # parity figure, when the ONNX model was compared
+
+    @property
+    def compiling(self) -> bool:
+        """READY and served by scikit-learn while its compiling to ONNX still runs."""
+        return self.state is ModelState.READY and self.engine_note == COMPILING.note
 
     def evolve(self, **changes: Any) -> "VersionRecord":
         """A copy with `changes` applied and `update_time` set to now."""

@@ -145,9 +145,16 @@ class LocalModelRegistry:
         return path if path.is_file() else None
 
     def discard_staged(self, model_id: str, version: VersionRecord) -> None:
-        """Remove a run's staged weights and ONNX model, if any."""
-        self.staging_path(model_id, version).unlink(missing_ok=True)
-        self.compiled_staging_path(model_id, version).unlink(missing_ok=True)
+        """Remove a run's staged weights and ONNX model, if any, with their temp files.
+
+        A worker killed while writing one leaves `.<name>.tmp` beside it (see `fit.save`).
+        """
+        for staged in (
+            self.staging_path(model_id, version),
+            self.compiled_staging_path(model_id, version),
+        ):
+            staged.unlink(missing_ok=True)
+            staged.with_name(f".{staged.name}.tmp").unlink(missing_ok=True)
 
     def ping(self) -> str:
         """Count the models (proves the database is readable)."""

@@ -7,7 +7,7 @@ import pytest
 from sklearn.datasets import load_diabetes, load_iris
 
 from server.gen import datasets_pb2, datasets_pb2_grpc, models_pb2, models_pb2_grpc
-from tests.grpc_helpers import READY, frame_csv, rows, struct, upload, wait_for_model
+from tests.grpc_helpers import READY, frame_csv, rows, struct, upload, wait_for_compiled
 
 
 def test_classifier_and_regressor_lifecycle(grpc_channel: grpc.Channel) -> None:
@@ -39,8 +39,9 @@ def test_classifier_and_regressor_lifecycle(grpc_channel: grpc.Channel) -> None:
             target_column="target",
         )
     )
-    classifier = wait_for_model(grpc_channel, classifier.name)
-    regressor = wait_for_model(grpc_channel, regressor.name)
+    # Compiled too: the answers compared below must come from one engine throughout.
+    classifier = wait_for_compiled(grpc_channel, classifier.name)
+    regressor = wait_for_compiled(grpc_channel, regressor.name)
     assert classifier.state == READY, classifier.error
     assert regressor.state == READY, regressor.error
     assert classifier.metrics["accuracy"] > 0.8
@@ -60,7 +61,7 @@ def test_classifier_and_regressor_lifecycle(grpc_channel: grpc.Channel) -> None:
         )
     )
     assert retrained.version == 2
-    retrained = wait_for_model(grpc_channel, classifier.name, version=2)
+    retrained = wait_for_compiled(grpc_channel, classifier.name, version=2)
     assert retrained.state == READY and retrained.serving_version == 2
     assert retrained.versions[1].hyperparameters["C"] == pytest.approx(0.01)
 

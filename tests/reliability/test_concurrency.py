@@ -8,7 +8,7 @@ import grpc
 from sklearn.datasets import load_iris
 
 from server.gen import models_pb2, models_pb2_grpc
-from tests.grpc_helpers import frame_csv, rows, struct, upload
+from tests.grpc_helpers import frame_csv, rows, struct, upload, wait_for_compiled
 from tests.reliability.conftest import Service, train
 from tests.reliability.helpers import (
     AUTH,
@@ -29,11 +29,29 @@ MAX_WAVES = 100
 
 
 def answer_key(reply: models_pb2.PredictResponse) -> tuple[object, ...]:
-    """What a prediction says, version aside: labels and every probability."""
+    """What a prediction says, version and engine aside: labels and every probability."""
     return (
         tuple(p.number_value for p in reply.predictions),
         tuple(tuple(p.values) for p in reply.probabilities),
     )
+
+
+def answers_by_engine(
+    stub: models_pb2_grpc.ModelServiceStub, name: str, model: models_pb2.Model
+) -> dict[tuple[int, str], tuple[object, ...]]:
+    """Each READY version's answer from each engine it has, pinned: (version, engine) -> key.
+
+    A version serves with scikit-learn until it is compiled, then with ONNX, whose float32
+    probabilities differ from scikit-learn's in the last digits.
+    """
+    known = {}
+    for version in model.versions:
+        for engine in ("sklearn", "onnx") if version.engine == "onnx" else ("sklearn",):
+            request = models_pb2.PredictRequest(
+                name=name, version=version.version, rows=SAMPLE, engine=engine
+            )
+            known[(version.version, engine)] = answer_key(stub.Predict(request))
+    return known
 
 
 async def _wave(stub: models_pb2_grpc.ModelServiceStub, name: str) -> list[object]:
@@ -69,7 +87,6 @@ def test_predictions_during_retrain_and_swap_never_fail(service: Service) -> Non
     train(service.channel, name.removeprefix("models/"), n_estimators=3, max_depth=1)
     assert wait_for_state(service.channel, name, 1, (READY, FAILED)).state == READY
     stub = models_pb2_grpc.ModelServiceStub(service.channel)
-    known = {1: answer_key(stub.Predict(models_pb2.PredictRequest(name=name, rows=SAMPLE)))}
     retrain = models_pb2.RetrainModelRequest(
         name=name, hyperparameters=struct({"n_estimators": 60, "max_depth": 4}), random_state=3
     )
@@ -79,15 +96,14 @@ def test_predictions_during_retrain_and_swap_never_fail(service: Service) -> Non
 
     model = wait_for_state(service.channel, name, 2, (READY, FAILED))
     assert model.versions[1].state == READY, model.versions[1].error
-    for version in (1, 2):
-        reply = stub.Predict(models_pb2.PredictRequest(name=name, version=version, rows=SAMPLE))
-        assert answer_key(reply) == known.setdefault(version, answer_key(reply))
-    assert known[1] != known[2]
+    wait_for_compiled(service.channel, name, 1)
+    known = answers_by_engine(stub, name, wait_for_compiled(service.channel, name, 2))
+    assert known[(1, "sklearn")] != known[(2, "sklearn")]
     outcomes = [o for wave in waves for o in wave]
     failed = [o for o in outcomes if not isinstance(o, models_pb2.PredictResponse)]
     assert failed == []
     assert {o.model_version for o in outcomes} == {1, 2}, "the swap happened outside the waves"
-    assert all(answer_key(o) == known[o.model_version] for o in outcomes)
+    assert all(answer_key(o) == known[(o.model_version, o.engine)] for o in outcomes)
 
 
 def test_concurrent_uploads_of_one_name_get_distinct_versions(service: Service) -> None:

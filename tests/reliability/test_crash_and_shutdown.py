@@ -21,7 +21,7 @@ from server.gen import datasets_pb2, datasets_pb2_grpc, models_pb2, models_pb2_g
 from server.models.manager import RESTARTED, SHUT_DOWN
 from server.models.records import ACTIVE_STATES, ModelState
 from server.models.registry import LocalModelRegistry
-from tests.grpc_helpers import frame_csv, rows, struct, upload
+from tests.grpc_helpers import frame_csv, rows, struct, upload, wait_for_compiled
 from tests.processes import GrpcServer, grpc_server_process
 from tests.reliability.helpers import (
     ACTIVE,
@@ -112,6 +112,7 @@ def killed(servers: Servers) -> Servers:
             )
         )
         assert wait_for_state(channel, MODEL, 1, (READY, FAILED)).state == READY
+        wait_for_compiled(channel, MODEL, 1)  # the answers compared below come from its engine
         servers.before = predict(channel)
         retrain_and_wait_training(channel, 2)
         held = hold_upload(channel, servers.data_dir)

@@ -116,3 +116,16 @@ def ready_version(feature_types: dict[str, str], engine: str = "onnx") -> Versio
     return VersionRecord(
         1, ModelState.READY, "x", {}, 1, 0.2, 0, feature_types, "run", now, now, engine=engine
     )
+
+
+# A forest that fits in a few seconds but takes longer to compile (deep trees on noise):
+# tests see its version READY, served by scikit-learn, while the compiling still runs.
+SLOW_COMPILE = {"n_estimators": 200}
+
+
+def noise(rows: int = 3000, seed: int = 0) -> pd.DataFrame:
+    """4 random numeric features and a random 0/1 label: every tree grows to full depth."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(rng.normal(size=(rows, 4)).round(6), columns=["a", "b", "c", "d"])
+    frame["label"] = rng.integers(0, 2, rows)
+    return frame

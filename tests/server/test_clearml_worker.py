@@ -1,7 +1,8 @@
 """The training side of ClearML mode, without a ClearML server.
 
 - The runner passes the ClearML ids a worker reports on, and marks the task failed when the
-  worker is stopped before it closed it (fake workers: tiny scripts, started in a blink).
+  worker is stopped before it closed it (fake workers: tiny scripts, started in a blink);
+  a compiling stopped after the metrics leaves the (closed) task alone.
 - The tracked run's order and failure handling (the SDK calls replaced by fakes).
 - The real worker module on a real job in ClearML's offline mode: the task side is recorded
   (hyperparameters, properties, metrics, tags); publishing a model is skipped offline.
@@ -10,7 +11,6 @@
 import asyncio
 import json
 import os
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -24,32 +24,11 @@ from server.errors import Unavailable
 from server.models.training import tracked
 from server.models.training.fit import TrainingError
 from server.models.training.job import TrainJob
-from server.models.training.runner import TrainingFailed, run_job
+from server.models.training.runner import TrainingFailed, run_job, run_training
 from server.settings import Settings
 from tests.processes import wait_until
+from tests.server.fake_workers import ScriptLauncher
 from tests.server.model_fixtures import csv_bytes, iris
-
-FAKE_WORKER = """
-import sys, time
-sys.stdin.readline()
-for line in sys.argv[1:]:
-    if line == "sleep":
-        time.sleep(60)
-    print(line, flush=True)
-"""
-
-
-class ScriptLauncher:
-    """Hands out a fake worker that prints the given protocol lines ("sleep": hang)."""
-
-    def __init__(self, *messages: dict[str, Any] | str) -> None:
-        self.lines = [m if isinstance(m, str) else json.dumps(m) for m in messages]
-
-    async def take(self) -> asyncio.subprocess.Process:
-        pipe = asyncio.subprocess.PIPE
-        return await asyncio.create_subprocess_exec(
-            sys.executable, "-c", FAKE_WORKER, *self.lines, stdin=pipe, stdout=pipe, stderr=pipe
-        )
 
 
 def make_job(tmp_path: Path, **changes: Any) -> TrainJob:
@@ -113,6 +92,22 @@ async def test_the_time_limit_marks_the_task_failed(tmp_path, failed_tasks):
     assert failed_tasks == [("t3", "training exceeded 3 s")]
 
 
+async def test_compiling_past_the_time_limit_leaves_the_closed_task_alone(tmp_path, failed_tasks):
+    final = {"metrics": {"accuracy": 1.0}, "clearml_task_id": "t5", "clearml_model_id": "m5"}
+    launcher = ScriptLauncher({"clearml_task_id": "t5"}, final, "sleep")
+    trained: list[dict[str, float]] = []
+    result = await run_training(
+        make_job(tmp_path), 3, lambda _: None, launcher, on_trained=trained.append
+    )
+    assert trained == [{"accuracy": 1.0}] and result.metrics == {"accuracy": 1.0}
+    assert (result.compiled.engine, result.compiled.note) == (
+        "sklearn",
+        "not compiled: compiling exceeded 3 s",
+    )
+    await asyncio.sleep(0.3)
+    assert failed_tasks == []
+
+
 async def test_cancelling_marks_the_task_failed(tmp_path, failed_tasks):
     launcher = ScriptLauncher({"clearml_task_id": "t4"}, "sleep")
     run = asyncio.create_task(
@@ -145,7 +140,7 @@ class FakeSdk:
 
 def fit_ok(job: TrainJob, report: Any) -> dict[str, Any]:
     report(0.5, "fitting")
-    return {"metrics": {"accuracy": 0.9}, "compiled": {"engine": "sklearn"}}
+    return {"metrics": {"accuracy": 0.9}}
 
 
 def fit_fails(job: TrainJob, report: Any) -> dict[str, Any]:
@@ -159,7 +154,6 @@ def test_tracked_run_order(tmp_path, monkeypatch):
     assert sent[1] == {"progress": 0.5, "stage": "fitting"}
     assert sent[-1] == {
         "metrics": {"accuracy": 0.9},
-        "compiled": {"engine": "sklearn"},
         "clearml_task_id": "t9",
         "clearml_model_id": "m9",
     }
@@ -215,14 +209,18 @@ async def test_the_real_worker_records_the_task_offline(tmp_path, monkeypatch):
             monkeypatch.delenv(name)
     for name, value in {**worker_env(settings), "CLEARML_OFFLINE_MODE": "1"}.items():
         monkeypatch.setenv(name, value)
-    job = make_job(tmp_path)
+    job = make_job(tmp_path, compiled_path=str(tmp_path / "weights.onnx"))
     seen: list[dict[str, str]] = []
     started = time.monotonic()
-    metrics = await run_job(job, 200, lambda _: None, None, seen.append)
+    result = await run_training(job, 200, lambda _: None, None, seen.append)
     print(f"offline worker run took {time.monotonic() - started:.1f} s")
+    metrics = result.metrics
     task_id = seen[0]["clearml_task_id"]
     assert seen == [{"clearml_task_id": task_id}] * 2, "offline: no model id"
     assert Path(job.output_path).is_file()
+    # Compiled after the task was closed, into the server's data dir (not a ClearML model).
+    assert result.compiled.engine == "onnx", result.compiled.note
+    assert Path(job.compiled_path).is_file()
     session = settings.data_dir / "clearml" / "cache" / "offline" / task_id
     check_offline_task(json.loads((session / "task.json").read_text()), job)
     check_offline_metrics(session / "metrics.jsonl", metrics)

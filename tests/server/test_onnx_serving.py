@@ -10,7 +10,7 @@ from server.errors import FailedPrecondition, InvalidArgument
 from server.gen import models_pb2, models_pb2_grpc
 from server.models.compiled.choice import ONNX_MAX_ROWS, checked_engine, choose_engine
 from server.models.compiled.parity import ATOL, RTOL
-from tests.grpc_helpers import READY, rows, struct, upload, violations, wait_for_model
+from tests.grpc_helpers import READY, rows, struct, upload, violations, wait_for_compiled
 from tests.server.model_fixtures import csv_bytes, mixed, ready_version
 
 MIXED_ROWS = [[12.0, "red", 0.5], [None, "purple", None], [8, None, -1], [9.5, 3, 0.0]]
@@ -32,7 +32,8 @@ def stub(grpc_channel) -> models_pb2_grpc.ModelServiceStub:
 
 @pytest.fixture(scope="module")
 def trained(grpc_channel, stub) -> dict[str, models_pb2.Model]:
-    """A compiled classifier (strings, missing values) and an unconvertible one."""
+    """A compiled classifier (strings, missing values) and an unconvertible one, both with
+    their compile outcome known (READY comes first, served by scikit-learn meanwhile)."""
     upload(grpc_channel, "o-mixed", csv_bytes(mixed()))
     names = {
         "forest": train(stub, "o-forest", "RandomForestClassifier", "o-mixed", "label",
@@ -40,7 +41,7 @@ def trained(grpc_channel, stub) -> dict[str, models_pb2.Model]:
         "hist": train(stub, "o-hist", "HistGradientBoostingClassifier", "o-mixed", "label",
                       max_iter=5),
     }  # fmt: skip
-    models = {key: wait_for_model(grpc_channel, name, timeout=240) for key, name in names.items()}
+    models = {key: wait_for_compiled(grpc_channel, name) for key, name in names.items()}
     for model in models.values():
         assert model.state == READY, model.error
     return models

@@ -6,17 +6,30 @@ import grpc
 from sklearn.datasets import load_iris
 
 from server.gen import datasets_pb2, datasets_pb2_grpc, models_pb2, models_pb2_grpc
-from tests.grpc_helpers import READY, frame_csv, rows, struct, upload, wait_for_model
+from server.models.compiled.outcome import INTERRUPTED
+from tests.grpc_helpers import (
+    READY,
+    compiling,
+    frame_csv,
+    rows,
+    struct,
+    upload,
+    wait_for_compiled,
+    wait_for_model,
+)
+from tests.server.model_fixtures import SLOW_COMPILE, csv_bytes, noise
 
 
-def _train(channel: grpc.Channel, model_id: str, n_estimators: int) -> models_pb2.Model:
+def _train(
+    channel: grpc.Channel, model_id: str, n_estimators: int, dataset: str = "iris"
+) -> models_pb2.Model:
     return models_pb2_grpc.ModelServiceStub(channel).TrainModel(
         models_pb2.TrainModelRequest(
             model_id=model_id,
             model_class="RandomForestClassifier",
             hyperparameters=struct({"n_estimators": n_estimators}),
-            dataset="datasets/iris",
-            target_column="target",
+            dataset=f"datasets/{dataset}",
+            target_column="label" if dataset == "noise" else "target",
         )
     )
 
@@ -27,8 +40,8 @@ def test_restart_keeps_everything_and_fails_interrupted_training(server_factory,
     first = server_factory()
     with grpc.insecure_channel(first.target) as channel:
         upload(channel, "iris", frame_csv(iris))
-        done = wait_for_model(channel, _train(channel, "kept", 5).name)
-        assert done.state == READY
+        done = wait_for_compiled(channel, _train(channel, "kept", 5).name)
+        assert done.state == READY and done.engine == "onnx"
         before = models_pb2_grpc.ModelServiceStub(channel).Predict(
             models_pb2.PredictRequest(name="models/kept", rows=sample)
         )
@@ -48,3 +61,40 @@ def test_restart_keeps_everything_and_fails_interrupted_training(server_factory,
         )
         assert [v.version for v in dataset.versions] == [1]
         assert dataset.versions[0].row_count == 150
+
+
+def _ready_while_compiling(channel: grpc.Channel, name: str) -> None:
+    model = wait_for_model(channel, name)
+    assert model.state == READY and compiling(model.versions[-1]), model.versions[-1]
+
+
+def test_a_stop_while_compiling_leaves_the_version_ready(server_factory):
+    """Killed (-9), then stopped (SIGTERM), each while a version compiles: both stay READY."""
+    sample = rows([[0.1, -0.2, 0.3, 1.5]])
+    first = server_factory()
+    with grpc.insecure_channel(first.target) as channel:
+        upload(channel, "noise", csv_bytes(noise()))
+        name = _train(channel, "cut", SLOW_COMPILE["n_estimators"], "noise").name
+        _ready_while_compiling(channel, name)
+    first.stop(signal.SIGKILL)
+
+    second = server_factory(data_dir=first.data_dir)
+    with grpc.insecure_channel(second.target) as channel:
+        models = models_pb2_grpc.ModelServiceStub(channel)
+        model = models.GetModel(models_pb2.GetModelRequest(name=name))
+        assert [(v.state, v.engine, v.engine_note) for v in model.versions] == [
+            (READY, "sklearn", INTERRUPTED.note)
+        ]
+        answer = models.Predict(models_pb2.PredictRequest(name=name, rows=sample))
+        assert answer.engine == "sklearn"
+        retrain = models_pb2.RetrainModelRequest(name=name)
+        assert models.RetrainModel(retrain).version == 2
+        _ready_while_compiling(channel, name)
+    assert second.stop(signal.SIGTERM) == 0
+
+    third = server_factory(data_dir=first.data_dir)
+    with grpc.insecure_channel(third.target) as channel:
+        models = models_pb2_grpc.ModelServiceStub(channel)
+        model = models.GetModel(models_pb2.GetModelRequest(name=name))
+    assert [(v.state, v.engine_note) for v in model.versions] == [(READY, INTERRUPTED.note)] * 2
+    assert model.serving_version == 2

@@ -2,6 +2,7 @@
 
 import asyncio
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -13,9 +14,11 @@ from server.datasets.store import DvcDatasetStore
 from server.models.classes import Task, model_classes
 from server.models.frames import coerce_frame
 from server.models.training.fit import TrainingError, train
+from server.models.training.job import TrainJob
 from server.models.training.launcher import WorkerLauncher
-from server.models.training.runner import TrainingFailed, run_job
+from server.models.training.runner import TrainingFailed, run_job, run_training
 from server.models.trusted_types import ALLOWED_TYPES, load_weights
+from tests.server.fake_workers import ScriptLauncher
 from tests.server.model_fixtures import (
     diabetes,
     iris,
@@ -148,3 +151,52 @@ async def test_cancelling_kills_the_worker(store, tmp_path):
         await task
     assert time.monotonic() - started < 5
     assert not Path(job.output_path).exists()
+
+
+async def test_the_metrics_are_passed_on_before_compiling(store, tmp_path):
+    """The real worker: weights saved and reported first, then the compile outcome."""
+    record = store.get_version("mixed")
+    job = job_for(store, record, "RandomForestClassifier", "label", tmp_path / "w.skops")
+    job = replace(job, compiled_path=str(tmp_path / "w.onnx"))
+    trained: list[tuple[dict[str, float], bool]] = []
+
+    def on_trained(metrics: dict[str, float]) -> None:
+        trained.append((metrics, Path(job.output_path).is_file()))
+
+    result = await run_training(job, 120, lambda _: None, on_trained=on_trained)
+    assert trained == [(result.metrics, True)] and set(result.metrics) == CLASSIFICATION
+    assert result.compiled.engine == "onnx", result.compiled.note
+    assert Path(job.compiled_path).is_file()
+
+
+async def test_a_worker_that_dies_while_compiling_keeps_its_metrics(tmp_path):
+    launcher = ScriptLauncher({"progress": 0.5, "stage": "fitting"}, {"metrics": {"r2": 0.5}})
+    trained: list[dict[str, float]] = []
+    result = await run_training(
+        _fake_job(tmp_path), 60, lambda _: None, launcher, on_trained=trained.append
+    )
+    assert trained == [{"r2": 0.5}] == [result.metrics]
+    assert result.compiled.engine == "sklearn"
+    assert result.compiled.note == "not compiled: the worker exited with status 0 while compiling"
+
+
+async def test_the_compile_outcome_is_read_after_the_metrics(tmp_path):
+    compiled = {"engine": "onnx", "note": "", "max_abs_diff": 1e-6}
+    launcher = ScriptLauncher({"metrics": {"r2": 0.5}}, {"compiled": compiled})
+    result = await run_training(_fake_job(tmp_path), 60, lambda _: None, launcher)
+    assert (result.metrics, result.compiled.to_dict()) == ({"r2": 0.5}, compiled)
+
+
+async def test_the_time_limit_applies_to_compiling_separately(tmp_path):
+    launcher = ScriptLauncher({"metrics": {"r2": 0.5}}, "sleep")
+    result = await run_training(_fake_job(tmp_path), 2, lambda _: None, launcher)
+    assert result.metrics == {"r2": 0.5}
+    assert result.compiled.note == "not compiled: compiling exceeded 2 s"
+
+
+def _fake_job(tmp_path: Path) -> TrainJob:
+    """A job for fake workers (they never read it)."""
+    return TrainJob(
+        "fake", 1, "Ridge", {}, str(tmp_path / "d.csv"), "csv", "y", {"x": "number"}, 0.25, 0,
+        str(tmp_path / "w.skops"), str(tmp_path / "w.onnx"),
+    )  # fmt: skip

@@ -34,3 +34,8 @@ class CompileOutcome:
 
 
 NOT_COMPILED = CompileOutcome(SKLEARN, "not compiled")
+# A READY version whose compiling is still running: scikit-learn serves it meanwhile. Clients
+# wait for the compile outcome by polling until `engine_note` is no longer this note.
+COMPILING = CompileOutcome(SKLEARN, "compiling")
+# A compiling stopped by a shutdown (or a crash) of the server before the worker reported.
+INTERRUPTED = CompileOutcome(SKLEARN, "not compiled: the server stopped while compiling")

@@ -1,4 +1,8 @@
-"""One training run, in-process: load, split, fit, evaluate, save, compile (the worker's body)."""
+"""One training run, in-process: load, split, fit, evaluate, save; then compile (the worker's body).
+
+The worker reports the metrics after `train_and_save` (the version is READY from then on)
+and compiles with `compile_trained` afterwards.
+"""
 
 import contextlib
 import math
@@ -17,10 +21,11 @@ from sklearn.pipeline import Pipeline
 from server.datasets.parsing import read_table
 from server.models.classes import Task, get_model_class
 from server.models.compiled.outcome import NOT_COMPILED, CompileOutcome
+from server.models.compiled.parity import Outputs
 from server.models.frames import coerce_frame
 from server.models.training.compiling import compile_pipeline
 from server.models.training.job import TrainJob
-from server.models.training.metrics import evaluate
+from server.models.training.metrics import evaluate, held_out_outputs
 from server.models.training.pipeline import build_pipeline
 from server.models.trusted_types import untrusted_types
 
@@ -51,11 +56,12 @@ def _first_line(error: Exception) -> str:
 
 @dataclass(frozen=True)
 class Trained:
-    """A fitted pipeline with its held-out rows and metrics."""
+    """A fitted pipeline with its held-out rows, its answers on them and its metrics."""
 
     pipeline: Pipeline
     task: Task
     x_test: pd.DataFrame
+    outputs: Outputs  # scikit-learn's answers on `x_test`: the parity gate's reference
     metrics: dict[str, float]
 
 
@@ -69,25 +75,35 @@ class TrainResult:
 
 def train(job: TrainJob, report: Report) -> dict[str, float]:
     """Run the job and save the weights to `job.output_path`; return the held-out metrics."""
-    return train_and_compile(job, report).metrics
+    return train_and_save(job, report).metrics
 
 
 def train_and_compile(job: TrainJob, report: Report) -> TrainResult:
-    """Fit, evaluate, save; then, when `job.compiled_path` is set, compile (never failing)."""
+    """Both steps of a run in a row: train and save, then compile (never failing)."""
+    trained = train_and_save(job, report)
+    return TrainResult(trained.metrics, compile_trained(job, trained))
+
+
+def train_and_save(job: TrainJob, report: Report) -> Trained:
+    """Fit, evaluate and save the weights to `job.output_path`."""
     trained = fit_and_evaluate(job, report)
     report(0.9, "saving")
     save(trained.pipeline, Path(job.output_path))
-    compiled = NOT_COMPILED
-    if job.compiled_path:
-        report(0.95, "compiling")
-        compiled = compile_pipeline(
-            trained.pipeline,
-            trained.task is Task.CLASSIFICATION,
-            job.feature_types,
-            trained.x_test,
-            Path(job.compiled_path),
-        )
-    return TrainResult(trained.metrics, compiled)
+    return trained
+
+
+def compile_trained(job: TrainJob, trained: Trained) -> CompileOutcome:
+    """Compile to `job.compiled_path` when it is set (never failing: scikit-learn otherwise)."""
+    if not job.compiled_path:
+        return NOT_COMPILED
+    return compile_pipeline(
+        trained.pipeline,
+        trained.task is Task.CLASSIFICATION,
+        job.feature_types,
+        trained.x_test,
+        trained.outputs,
+        Path(job.compiled_path),
+    )
 
 
 def fit_and_evaluate(job: TrainJob, report: Report) -> Trained:
@@ -105,8 +121,9 @@ def fit_and_evaluate(job: TrainJob, report: Report) -> Trained:
         pipeline = build_and_fit(estimator, job, x_train, y_train)
     report(0.8, "evaluating")
     with stage("evaluating"):
-        metrics = evaluate(pipeline, model_class.task, x_test, y_test)
-    return Trained(pipeline, model_class.task, x_test, metrics)
+        outputs = held_out_outputs(pipeline, model_class.task, x_test)
+        metrics = evaluate(pipeline, model_class.task, outputs, x_test, y_test)
+    return Trained(pipeline, model_class.task, x_test, outputs, metrics)
 
 
 def read_dataset(job: TrainJob) -> pd.DataFrame:

@@ -1,7 +1,6 @@
 """A fixed number of training slots fed in order from a queue; runs can be cancelled."""
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 
@@ -24,14 +23,19 @@ RunFunction = Callable[[QueuedRun], Coroutine[None, None, None]]
 
 
 class TrainingPool:
-    """`size` workers take runs first-in first-out; each run is its own cancellable task."""
+    """`size` workers take runs first-in first-out; each run is its own cancellable task.
+
+    A run holds its slot until its worker process ends, compiling included: a model's
+    version can be READY (and retrained) while its run still compiles, so one model can
+    have several runs in the slots at once.
+    """
 
     def __init__(self, size: int, run: RunFunction) -> None:
         self.size = size
         self._run = run
         self._queue: asyncio.Queue[QueuedRun] = asyncio.Queue()
         self._workers: list[asyncio.Task[None]] = []
-        self._running: dict[str, tuple[QueuedRun, asyncio.Task[None]]] = {}
+        self._running: dict[str, tuple[QueuedRun, asyncio.Task[None]]] = {}  # by run id
 
     def start(self) -> None:
         """Start the worker tasks."""
@@ -45,17 +49,12 @@ class TrainingPool:
         metrics_hooks.training_slots(self.queued, self.busy)  # metrics
 
     async def cancel(self, model_id: str) -> None:
-        """Stop the model's running run (killing its process) and wait until it has ended."""
-        entry = self._running.get(model_id)
-        if entry is not None:
-            entry[1].cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await entry[1]
+        """Stop the model's runs (killing their processes) and wait until they have ended."""
+        await _cancel([task for run, task in self._running.values() if run.model_id == model_id])
 
     async def stop(self) -> None:
         """Cancel every run and worker."""
-        for model_id in list(self._running):
-            await self.cancel(model_id)
+        await _cancel([task for _, task in self._running.values()])
         for worker in self._workers:
             worker.cancel()
         await asyncio.gather(*self._workers, return_exceptions=True)
@@ -68,7 +67,7 @@ class TrainingPool:
 
     @property
     def busy(self) -> int:
-        """How many runs are training now."""
+        """How many runs hold a slot now (training, or compiling once READY)."""
         return len(self._running)
 
     @property
@@ -80,7 +79,7 @@ class TrainingPool:
         while True:
             run = await self._queue.get()
             task = asyncio.create_task(self._run(run), name=f"train-{run.model_id}-v{run.version}")
-            self._running[run.model_id] = (run, task)
+            self._running[run.run_id] = (run, task)
             metrics_hooks.training_slots(self.queued, self.busy)  # metrics
             try:
                 await asyncio.wait([task])
@@ -89,6 +88,14 @@ class TrainingPool:
                         "training run of models/{} v{} crashed", run.model_id, run.version
                     )
             finally:
-                self._running.pop(run.model_id, None)
+                self._running.pop(run.run_id, None)
                 self._queue.task_done()
                 metrics_hooks.training_slots(self.queued, self.busy)  # metrics
+
+
+async def _cancel(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel the tasks and wait until every one has ended."""
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.wait(tasks)

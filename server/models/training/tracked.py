@@ -4,7 +4,8 @@ Order: start the task and send `{"clearml_task_id": ...}` at once (so the server
 the task failed if it has to kill the process), train, report the metrics, publish the
 weights as the task's OutputModel, close the task, then send the success message with both
 ids. Any failure after the start closes the task as failed with the same message the
-server shows.
+server shows. Compiling to ONNX comes after, outside the task (see `worker`): the compiled
+model stays in the server's data dir, beside the local weights cache.
 """
 
 from collections.abc import Callable
@@ -27,7 +28,7 @@ from server.models.training.job import TrainJob
 
 Send = Callable[[dict[str, Any]], None]
 Report = Callable[[float, str], None]
-# Trains the job; returns the success message of the protocol ({"metrics": {...}, ...}).
+# Trains the job and saves the weights; returns the protocol's metrics message.
 Fit = Callable[[TrainJob, Report], dict[str, Any]]
 PUBLISHING = 0.97
 

@@ -1,12 +1,14 @@
 """`python -m server.models.training.worker`: run one training job in a fresh interpreter.
 
 Protocol: after its imports the worker waits for the job, one JSON line on stdin, and
-answers with JSON lines on stdout: `{"progress": p, "stage": s}` while it works, then
-`{"metrics": {...}, "compiled": {...}}` (the compile outcome) or `{"error": "..."}`.
+answers with JSON lines on stdout: `{"progress": p, "stage": s}` while it trains, then
+`{"metrics": {...}}` as soon as the weights are saved (or `{"error": "..."}`, and it exits),
+then compiles and sends `{"compiled": {...}}` (the compile outcome) and exits.
 Anything else writing to stdout goes to stderr instead, so the protocol stays clean; logs go
 to stderr. The worker exits when stdin closes (the server stopped or died).
 In ClearML mode (the job's `clearml_project` is set) it first sends `{"clearml_task_id": id}`
-and its last message carries `clearml_task_id` and `clearml_model_id` (see `tracked`).
+and its metrics message carries `clearml_task_id` and `clearml_model_id` (see `tracked`);
+the task is closed before that message, so compiling is not part of it.
 """
 
 import json
@@ -14,9 +16,13 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from loguru import logger
+
+if TYPE_CHECKING:
+    from server.models.training.fit import Trained
+    from server.models.training.job import TrainJob
 
 
 def _protocol_stream() -> IO[str]:
@@ -38,7 +44,7 @@ def _exit_when_parent_goes() -> None:
 
 
 def main() -> int:
-    """Read the job, train, report; exit status 0 on success, 1 on failure."""
+    """Read the job, train and report, then compile and report; exit 0 unless training failed."""
     out = _protocol_stream()
     logger.remove()
     # No variable values in tracebacks: they could show the user's data in the server log.
@@ -48,9 +54,8 @@ def main() -> int:
         out.write(json.dumps(message) + "\n")
 
     # Import first: a spare worker does this before it is given a job.
-    from server.models.training.fit import TrainingError
-    from server.models.training.job import TrainJob
-    from server.models.training.tracked import preload, run_tracked
+    from server.models.training import fit  # noqa: F401  (with scikit-learn, skl2onnx, ORT)
+    from server.models.training.tracked import preload
 
     if os.environ.get("CLEARML_CONFIG_FILE"):  # ClearML mode: the SDK as well
         preload()
@@ -59,28 +64,62 @@ def main() -> int:
     if not job_line.strip():
         return 0  # the server stopped or no longer needs this spare
     _exit_when_parent_goes()
-    try:
-        job = TrainJob.from_json(job_line)
-        if job.clearml_project:  # ClearML mode: the run is a ClearML Task
-            return run_tracked(job, send, _fit)
-        message = _fit(job, lambda p, s: send({"progress": p, "stage": s}))
-    except TrainingError as error:
-        send({"error": str(error)})
-        return 1
-    except Exception as error:
-        logger.exception("training failed unexpectedly")
-        send({"error": f"internal error during training ({type(error).__name__})"})
-        return 1
-    send(message)
-    return 0
+    run = _Run(send)
+    status = run.train(job_line)
+    if status == 0:
+        run.compile()
+    return status
 
 
-def _fit(job: Any, report: Callable[[float, str], None]) -> dict[str, Any]:
-    """Train the job (a `TrainJob`); return the protocol's success message."""
-    from server.models.training.fit import train_and_compile
+class _Run:
+    """One job in this process: train (the metrics are reported at once), then compile."""
 
-    result = train_and_compile(job, report)
-    return {"metrics": result.metrics, "compiled": result.compiled.to_dict()}
+    def __init__(self, send: Callable[[dict[str, Any]], None]) -> None:
+        self.send = send
+        self.job: TrainJob | None = None
+        self.trained: Trained | None = None  # once the weights are saved
+
+    def train(self, job_line: str) -> int:
+        """Train the job and send the metrics (or the error); the exit status so far."""
+        from server.models.training.fit import TrainingError
+        from server.models.training.job import TrainJob
+        from server.models.training.tracked import run_tracked
+
+        try:
+            self.job = TrainJob.from_json(job_line)
+            if self.job.clearml_project:  # ClearML mode: the run is a ClearML Task
+                return run_tracked(self.job, self.send, self._fit)
+            message = self._fit(self.job, lambda p, s: self.send({"progress": p, "stage": s}))
+        except TrainingError as error:
+            self.send({"error": str(error)})
+            return 1
+        except Exception as error:
+            logger.exception("training failed unexpectedly")
+            self.send({"error": f"internal error during training ({type(error).__name__})"})
+            return 1
+        self.send(message)
+        return 0
+
+    def _fit(self, job: "TrainJob", report: Callable[[float, str], None]) -> dict[str, Any]:
+        """Train and save (keeping what compiling needs); the protocol's metrics message."""
+        from server.models.training.fit import train_and_save
+
+        self.trained = train_and_save(job, report)
+        return {"metrics": self.trained.metrics}
+
+    def compile(self) -> None:
+        """Compile the saved pipeline and send the outcome (scikit-learn when anything fails)."""
+        from server.models.compiled.outcome import SKLEARN, CompileOutcome
+        from server.models.training.fit import compile_trained
+
+        assert self.job is not None and self.trained is not None
+        logger.info("compiling models/{} v{}", self.job.model_id, self.job.version)
+        try:
+            outcome = compile_trained(self.job, self.trained)
+        except Exception as error:
+            logger.exception("compiling failed unexpectedly")
+            outcome = CompileOutcome(SKLEARN, f"compiling failed ({type(error).__name__})")
+        self.send({"compiled": outcome.to_dict()})
 
 
 if __name__ == "__main__":
