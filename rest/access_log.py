@@ -45,4 +45,5 @@ class AccessLogMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed_ms = (time.perf_counter() - started) * 1000
-            logger.info("{} {} {} {:.1f} ms", scope["method"], scope["path"], status, elapsed_ms)
+            # Formatted here: loguru would call str.format on a template with arguments.
+            logger.info(f"{scope['method']} {scope['path']} {status} {elapsed_ms:.1f} ms")

@@ -7,6 +7,7 @@ from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from loguru import logger
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
 
 from rest.errors import ApiError, Code, grpc_code
 
@@ -20,6 +21,11 @@ def status_response(error: ApiError, headers: dict[str, str] | None = None) -> C
         body=error.body(),
         headers=headers or {},
     )
+
+
+def error_response(error: ApiError) -> Response:
+    """The same response as a Starlette one, for code outside Connexion's chain."""
+    return Response(error.body(), status_code=error.status, media_type="application/json")
 
 
 def api_error(_request: ConnexionRequest, error: Exception) -> ConnexionResponse:
@@ -38,12 +44,17 @@ def http_error(_request: ConnexionRequest, error: Exception) -> ConnexionRespons
     return status_response(api, dict(error.headers or {}))
 
 
-def unexpected_error(_request: ConnexionRequest, error: Exception) -> ConnexionResponse:
-    """Bugs: logged with their traceback, answered INTERNAL with a generic message."""
+def internal_error(error: Exception) -> ApiError:
+    """A bug: logged with its traceback, answered INTERNAL with a generic message."""
     # Plain traceback text: loguru's own rendering may show local values (headers, tokens).
     trace = "".join(traceback.format_exception(error))
     logger.error("unexpected error in the REST proxy\n{}", trace)
-    return status_response(ApiError(Code.INTERNAL, "internal error"))
+    return ApiError(Code.INTERNAL, "internal error")
+
+
+def unexpected_error(_request: ConnexionRequest, error: Exception) -> ConnexionResponse:
+    """Bugs: logged with their traceback, answered INTERNAL with a generic message."""
+    return status_response(internal_error(error))
 
 
 def register(app: AsyncApp) -> None:

@@ -1,7 +1,7 @@
-"""One generic Connexion handler per HTTP binding, and the resolver that hands them out."""
+"""One generic operation per HTTP binding, its Connexion handler, and the resolver."""
 
 import inspect
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, NoReturn, cast
 
 import orjson
@@ -9,7 +9,7 @@ from connexion import request as current_request
 from connexion.exceptions import ResolverError
 from connexion.lifecycle import ConnexionRequest
 from connexion.resolver import Resolver
-from starlette.datastructures import QueryParams
+from starlette.datastructures import Headers, QueryParams
 from starlette.responses import Response
 
 from rest.endpoints import UnaryEndpoint, grpc_path
@@ -28,22 +28,54 @@ def json_response(data: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(data), status_code=status, media_type="application/json")
 
 
-def unary_handler(endpoint: UnaryEndpoint, gateway: GrpcGateway) -> Handler:
-    """The handler of one binding: transcode the request, call the RPC, transcode back."""
-    transcoder = Transcoder(endpoint.method, endpoint.binding)
-    path = grpc_path(endpoint.method)
+class UnaryOperation:
+    """One binding: transcode the request, call the RPC, answer its response as JSON.
+
+    Both the Connexion handler and the fast path (`rest.fast_path`) serve requests with it.
+    """
+
+    def __init__(self, endpoint: UnaryEndpoint, gateway: GrpcGateway) -> None:
+        self.endpoint = endpoint
+        self.transcoder = Transcoder(endpoint.method, endpoint.binding)
+        self.path = grpc_path(endpoint.method)
+        self.gateway = gateway
+
+    @property
+    def operation_id(self) -> str:
+        """The OpenAPI operation id."""
+        return self.endpoint.operation_id
+
+    @property
+    def has_body(self) -> bool:
+        """Whether requests carry a JSON body."""
+        return self.transcoder.has_body
+
+    async def respond(
+        self,
+        path_params: Mapping[str, Any],
+        query: Sequence[tuple[str, str]],
+        body: Any,
+        headers: Headers,
+    ) -> Response:
+        """Call the RPC for one validated request; failures raise `ApiError`."""
+        message = self.transcoder.request(path_params, query, body)
+        metadata = outgoing_metadata(headers)
+        response_type = self.transcoder.response_type
+        response = await self.gateway.unary(self.path, message, response_type, metadata)
+        return json_response(self.transcoder.response(response))
+
+
+def unary_handler(operation: UnaryOperation) -> Handler:
+    """The Connexion handler of one binding."""
 
     async def handle(**path_params: Any) -> Response:
         request = cast(ConnexionRequest, current_request)
-        body = await parsed_body(request) if transcoder.has_body else None
+        body = await parsed_body(request) if operation.has_body else None
         query = QueryParams(request.scope.get("query_string", b"")).multi_items()
-        message = transcoder.request(path_params, query, body)
-        metadata = outgoing_metadata(request.headers)
-        response = await gateway.unary(path, message, transcoder.response_type, metadata)
-        return json_response(transcoder.response(response))
+        return await operation.respond(path_params, query, body, request.headers)
 
-    handle.__name__ = endpoint.operation_id
-    handle.__signature__ = path_signature(endpoint.binding)  # type: ignore[attr-defined]
+    handle.__name__ = operation.operation_id
+    handle.__signature__ = path_signature(operation.endpoint.binding)  # type: ignore[attr-defined]
     return handle
 
 

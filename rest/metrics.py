@@ -47,6 +47,13 @@ class RestMetrics:
             "mlservice_http_request_duration_seconds", "HTTP request latency by operation.",
             ["operation"], buckets=LATENCY_BUCKETS, registry=self.registry,
         )  # fmt: skip
+        self.fast_path = Counter(
+            "mlservice_http_fast_path_requests",
+            "HTTP requests served by the unary fast path (outside Connexion), by operation.",
+            ["operation"], registry=self.registry,
+        )  # fmt: skip
+        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+        self._fast_path: dict[str, Counter] = {}
         self.in_flight = Gauge(
             "mlservice_http_requests_in_flight", "HTTP requests being handled now.",
             registry=self.registry,
@@ -60,13 +67,27 @@ class RestMetrics:
 
         return metrics
 
+    def count_fast_path(self, operation: str) -> None:
+        """Count one request served by the fast path."""
+        counter = self._fast_path.get(operation)
+        if counter is None:
+            counter = self._fast_path[operation] = self.fast_path.labels(operation)
+        counter.inc()
+
     def record(self, scope: Scope, status: int, seconds: float) -> None:
         """Count one finished request."""
         operation = operation_label(scope)
         method = scope.get("method", "")
-        method = method if method in HTTP_METHODS else "OTHER"
-        self.requests.labels(operation, method, str(status)).inc()
-        self.latency.labels(operation).observe(seconds)
+        key = (operation, method if method in HTTP_METHODS else "OTHER", status)
+        children = self._children.get(key)
+        if children is None:  # labels() takes a lock and builds the key on every call
+            children = (
+                self.requests.labels(key[0], key[1], str(status)),
+                self.latency.labels(operation),
+            )
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
 
 def operation_label(scope: Scope) -> str:

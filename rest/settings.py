@@ -22,3 +22,4 @@ class RestSettings(BaseSettings):
     log_json: bool = False
     log_level: str = "INFO"
     metrics_enabled: bool = True
+    rest_fast_path: bool = True

@@ -9,13 +9,16 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor, MethodDescri
 from rest.errors import ApiError, Code, bad_request
 from rest.fields import convert, field_at, nest
 from rest.http_rule import Binding, Variable
+from rest.list_values import ListValueFields
+from rest.proto_json import Printer
+from rest.scalar_fields import ScalarFields
+
+_PRINTER = Printer()
 
 
 def to_json(response: message.Message) -> Any:
     """ProtoJSON of a message: lowerCamelCase names, enum names, every field present."""
-    return json_format.MessageToDict(
-        response, preserving_proto_field_name=False, always_print_fields_with_no_presence=True
-    )
+    return _PRINTER.to_json(response)
 
 
 def parse(data: Any, message_type: Any) -> message.Message:
@@ -36,6 +39,8 @@ class Transcoder:
         self._input = method.input_type
         self._body_key = _json_name(method.input_type, binding.body)
         self._response_key = _json_name(method.output_type, binding.response_body)
+        self._list_values = ListValueFields(method.input_type)
+        self._scalars = ScalarFields(method.input_type, self.request_type)
 
     @property
     def has_body(self) -> bool:
@@ -56,7 +61,13 @@ class Transcoder:
                 data[self._body_key] = body
         for variable in self.binding.variables:
             self._set_path_value(data, variable, variable.value(path_params))
-        return parse(data, self.request_type)
+        encoded = self._list_values.take(data)
+        message = self._scalars.build(data)
+        if message is None:
+            message = parse(data, self.request_type)
+        if encoded:
+            message.MergeFromString(encoded)
+        return message
 
     def response(self, response: message.Message) -> Any:
         """The response body: the whole message, or its `response_body` field."""

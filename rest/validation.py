@@ -102,6 +102,18 @@ def parse_json(body: bytes) -> Any:
         raise ApiError(Code.INVALID_ARGUMENT, f"malformed JSON body: {error}") from None
 
 
+def check_body(cache: ValidatorCache, schema: dict[str, Any], body: Any, required: bool) -> None:
+    """Raise the `ApiError` of a parsed JSON body that does not fit `schema`."""
+    if body is None:
+        if required:
+            raise ApiError(Code.INVALID_ARGUMENT, "a JSON request body is required")
+        return
+    error = cache.first_error(schema, body)
+    if error is not None:
+        field = ".".join(str(part) for part in error.absolute_path) or "body"
+        raise bad_request(f"invalid request body: {error.message}", field, error.message)
+
+
 def body_validator(cache: ValidatorCache) -> type[AbstractRequestBodyValidator]:
     """A Connexion JSON body validator class that uses `cache`."""
 
@@ -114,14 +126,7 @@ def body_validator(cache: ValidatorCache) -> type[AbstractRequestBodyValidator]:
             return body
 
         def _validate(self, body: Any) -> dict[str, Any] | None:
-            if body is None:
-                if self._required:
-                    raise ApiError(Code.INVALID_ARGUMENT, "a JSON request body is required")
-                return None
-            error = cache.first_error(self._schema, body)
-            if error is not None:
-                field = ".".join(str(part) for part in error.absolute_path) or "body"
-                raise bad_request(f"invalid request body: {error.message}", field, error.message)
+            check_body(cache, self._schema, body, self._required)
             return None
 
     return JSONBodyValidator
