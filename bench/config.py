@@ -19,7 +19,7 @@ class Sizes:
     warmup_requests: int  # per load run, not measured
     inprocess_calls: int  # in-process single-row predicts per round (within load_seconds)
     synth_rows: int  # rows the 20-feature predict models are trained on
-    batch_rows: int
+    batch_sizes: tuple[int, ...]  # rows per batch request
     batch_requests: int  # per round and system
     upload_mb: int
     train_rows: int
@@ -34,8 +34,8 @@ FULL = Sizes(
     warmup_requests=20,
     inprocess_calls=5_000,
     synth_rows=10_000,
-    batch_rows=10_000,
-    batch_requests=2,
+    batch_sizes=(1_000, 10_000),
+    batch_requests=5,
     upload_mb=200,
     train_rows=100_000,
     trees=100,
@@ -48,7 +48,7 @@ QUICK = Sizes(
     warmup_requests=5,
     inprocess_calls=100,
     synth_rows=2_000,
-    batch_rows=200,
+    batch_sizes=(50, 200),
     batch_requests=1,
     upload_mb=5,
     train_rows=2_000,

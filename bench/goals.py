@@ -54,7 +54,7 @@ def ratio_goal(label: str, key: str, base: str, bound: float, at_least: bool) ->
     return Goal(label, _ratio(key, base), bound, at_least)
 
 
-def _predict_goals(model_id: str, label: str) -> list[Goal]:
+def _predict_goals(model_id: str, label: str, vs_mlserver: float) -> list[Goal]:
     p = f"predict.{model_id}"
     grpc_p50, inprocess_p50 = f"{p}.grpc.c1.p50", f"{p}.inprocess.c1.p50"
     return [
@@ -62,7 +62,7 @@ def _predict_goals(model_id: str, label: str) -> list[Goal]:
             f"{label}: gRPC req/s, 16 clients, vs MLServer gRPC",
             f"{p}.grpc.c16.rps",
             f"{p}.mlserver-grpc.c16.rps",
-            2.0,
+            vs_mlserver,
             at_least=True,
         ),
         ratio_goal(
@@ -72,12 +72,39 @@ def _predict_goals(model_id: str, label: str) -> list[Goal]:
             1.5,
             at_least=True,
         ),
+        ratio_goal(
+            f"{label}: REST req/s, 16 clients, vs our gRPC",
+            f"{p}.rest.c16.rps",
+            f"{p}.grpc.c16.rps",
+            0.5,
+            at_least=True,
+        ),
         Goal(
             f"{label}: sequential gRPC p50 minus in-process p50",
             _difference(grpc_p50, inprocess_p50),
             0.3,
             at_least=False,
             unit="ms",
+        ),
+    ]
+
+
+def _batch_goals(model_id: str, label: str) -> list[Goal]:
+    small, large = f"batch.{model_id}.1000", f"batch.{model_id}.10000"
+    return [
+        ratio_goal(
+            f"{label}: 1k x 20 batch over REST vs over gRPC",
+            f"{small}.rest.p50",
+            f"{small}.grpc.p50",
+            5.0,
+            at_least=False,
+        ),
+        ratio_goal(
+            f"{label}: 10k x 20 batch over gRPC vs in-process scikit-learn predict + predict_proba",
+            f"{large}.grpc.p50",
+            f"{large}.inprocess-sklearn-proba.p50",
+            1.2,
+            at_least=False,
         ),
     ]
 
@@ -103,8 +130,15 @@ def _upload_goals(protocol: str) -> list[Goal]:
 
 
 GOALS: list[Goal] = [
-    *_predict_goals("iris-lr", "iris LR"),
-    *_predict_goals("synth-rf", "RandomForest"),
+    *_predict_goals("iris-lr", "iris LR", vs_mlserver=3.0),
+    *_predict_goals("synth-rf", "RandomForest", vs_mlserver=20.0),
+    ratio_goal(
+        "RandomForest: sequential gRPC p50 vs in-process scikit-learn predict p50",
+        "predict.synth-rf.grpc.c1.p50",
+        "predict.synth-rf.inprocess-sklearn.c1.p50",
+        1.0,
+        at_least=False,
+    ),
     Goal(
         "gRPC predict req/s with metrics on vs off, 16 clients (iris LR)",
         _median("metrics.iris-lr.grpc.c16.ratio"),
@@ -112,12 +146,14 @@ GOALS: list[Goal] = [
         at_least=True,
     ),
     ratio_goal(
-        "10k x 20 batch over gRPC vs in-process (RandomForest)",
-        "batch.synth-rf.grpc.p50",
-        "batch.synth-rf.inprocess.p50",
+        "RandomForest: 10k x 20 batch over gRPC vs in-process (the served engine)",
+        "batch.synth-rf.10000.grpc.p50",
+        "batch.synth-rf.10000.inprocess.p50",
         1.5,
         at_least=False,
     ),
+    *_batch_goals("synth-rf", "RandomForest"),
+    *_batch_goals("synth-lr", "20-feature LR"),
     *_upload_goals("gRPC"),
     *_upload_goals("REST"),
     ratio_goal(

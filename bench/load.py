@@ -3,7 +3,7 @@
 `run_jobs(jobs)` starts `python -m bench.load`, which runs the jobs one after the other and
 prints their results as JSON, so the client never shares a GIL with the measured server.
 gRPC goes through grpc.aio with pre-serialized bytes (any service, no stubs needed); HTTP
-through one httpx.AsyncClient with HTTP/1.1 keep-alive and one connection per worker.
+through a lean HTTP/1.1 keep-alive client (`bench.http_client`), one connection per worker.
 """
 
 import asyncio
@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, replace
 from bench.config import ROOT
 from bench.cpu import total_cpu_seconds
 from bench.figures import percentile
+from bench.http_client import KeepAlivePool, prepared_post
 
 Call = Callable[[], Awaitable[None]]
 MAX_ERRORS = 20
@@ -125,20 +126,16 @@ async def _with_grpc(job: LoadJob) -> LoadResult:
 
 
 async def _with_http(job: LoadJob) -> LoadResult:
-    import httpx
+    host, port, request = prepared_post(job.target, job.path, job.body)
+    pool = KeepAlivePool(host, port)
 
-    limits = httpx.Limits(
-        max_connections=job.concurrency, max_keepalive_connections=job.concurrency
-    )
-    headers = {"content-type": "application/json", "accept-encoding": "identity"}
-    async with httpx.AsyncClient(base_url=job.target, limits=limits, timeout=120) as client:
+    async def call() -> None:
+        await pool.send(request)
 
-        async def call() -> None:
-            response = await client.post(job.path, content=job.body, headers=headers)
-            if response.status_code != 200:
-                raise RuntimeError(f"HTTP {response.status_code}: {response.text[:300]}")
-
+    try:
         return await _warm_and_drive(call, job)
+    finally:
+        await pool.close()
 
 
 async def _warm_and_drive(call: Call, job: LoadJob) -> LoadResult:
