@@ -1,4 +1,8 @@
-"""The on-disk cache of downloaded weights: one folder per ClearML model id."""
+"""The on-disk cache of downloaded weights: one folder per ClearML model id.
+
+A model's folder holds its weights file and, in an `onnx/` subfolder, its compiled (ONNX)
+model when it has one; evicting the model drops both.
+"""
 
 import os
 import re
@@ -10,6 +14,7 @@ from server.settings import Settings
 
 _MODEL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 _PARTIAL = ".partial"
+COMPILED = "onnx"  # the subfolder of a model's folder holding its ONNX file
 
 
 def weights_cache_dir(settings: Settings) -> Path:
@@ -26,16 +31,34 @@ def model_folder(cache_dir: Path, model_id: str) -> Path:
 
 def cached_weights(cache_dir: Path, model_id: str) -> Path | None:
     """The cached weights file of the model, if it is there."""
-    folder = model_folder(cache_dir, model_id)
+    return _cached_file(model_folder(cache_dir, model_id))
+
+
+def cached_compiled(cache_dir: Path, model_id: str) -> Path | None:
+    """The cached ONNX file of the model, if it is there."""
+    return _cached_file(model_folder(cache_dir, model_id) / COMPILED)
+
+
+def store_weights(cache_dir: Path, model_id: str, downloaded: Path) -> Path:
+    """Link (else copy) a downloaded file into the cache atomically; return the cached path."""
+    return _store_file(model_folder(cache_dir, model_id), downloaded)
+
+
+def store_compiled(cache_dir: Path, model_id: str, downloaded: Path) -> Path:
+    """Link (else copy) an ONNX file into the model's `onnx/` folder; return the cached path."""
+    return _store_file(model_folder(cache_dir, model_id) / COMPILED, downloaded)
+
+
+def _cached_file(folder: Path) -> Path | None:
+    """The one complete file in `folder` (subfolders and partial files are not it)."""
     if not folder.is_dir():
         return None
     files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.endswith(_PARTIAL))
     return files[0] if files else None
 
 
-def store_weights(cache_dir: Path, model_id: str, downloaded: Path) -> Path:
-    """Link (else copy) a downloaded file into the cache atomically; return the cached path."""
-    folder = model_folder(cache_dir, model_id)
+def _store_file(folder: Path, downloaded: Path) -> Path:
+    """Put `downloaded` into `folder` under its own name, atomically."""
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / downloaded.name
     partial = folder / f"{uuid.uuid4().hex}{_PARTIAL}"
@@ -48,5 +71,5 @@ def store_weights(cache_dir: Path, model_id: str, downloaded: Path) -> Path:
 
 
 def evict(cache_dir: Path, model_id: str) -> None:
-    """Forget the model's cached weights (after it was deleted)."""
+    """Forget the model's cached weights and ONNX file (after it was deleted)."""
     shutil.rmtree(model_folder(cache_dir, model_id), ignore_errors=True)

@@ -11,10 +11,13 @@ task and model ids. This adapter then:
 - `weights_path`: the cached copy, else a download from ClearML (`Unavailable` while ClearML
   or the storage is down; cached models keep predicting). A model deleted in the ClearML web
   UI turns its version FAILED ("deleted in ClearML") instead of failing every prediction;
+- `store_compiled` / `compiled_path`: the same for the ONNX file, which the run attached to
+  the ClearML model (its URL in the model's metadata), cached in the model's `onnx/` folder;
 - `get` (GetModel, Predict) schedules a background check, at most once a minute per model,
   that marks versions whose ClearML model is gone FAILED the same way (List never checks);
-- `delete`: deletes the ClearML models with their weights and archives the tasks first; when
-  ClearML cannot be reached the local record stays, so the delete can simply be retried.
+- `delete`: deletes the ClearML models with their weights and ONNX files and archives the
+  tasks first; when ClearML cannot be reached the local record stays, so the delete can
+  simply be retried.
 
 Versions without a ClearML model id (trained before ClearML mode was turned on, or in
 ClearML's offline mode) keep their weights in the data dir and are served from there.
@@ -27,7 +30,7 @@ from loguru import logger
 
 from server.clearml import cache
 from server.clearml.cache import weights_cache_dir
-from server.clearml.models import delete_models, existing_models, load_weights
+from server.clearml.models import delete_models, existing_models, load_onnx, load_weights
 from server.clearml.presence import PresenceChecker
 from server.errors import FailedPrecondition, NotFound
 from server.models.records import ModelRecord, ModelState, VersionRecord
@@ -80,6 +83,35 @@ class ClearMLModelRegistry(LocalModelRegistry):
                 f"models/{model_id} v{version} was {DELETED_IN_CLEARML} "
                 f"(model {record.clearml_model_id}); retrain it"
             ) from None
+
+    def store_compiled(self, model_id: str, version: VersionRecord, staged: Path) -> None:
+        """Move the staged ONNX file (already attached by the run) into the model's cache."""
+        if not version.clearml_model_id:
+            super().store_compiled(model_id, version, staged)
+            return
+        cache.store_compiled(self.cache_dir, version.clearml_model_id, staged)
+        staged.unlink(missing_ok=True)
+
+    def compiled_path(self, model_id: str, version: int) -> Path | None:
+        """A local copy of the ONNX file: cached, else downloaded (blocking: call in a thread).
+
+        None when the version has none, or its ClearML model is gone (loading the weights
+        then says so). Versions compiled before ONNX files joined the ClearML model keep theirs
+        in the data dir.
+        """
+        local = super().compiled_path(model_id, version)
+        if local is not None:
+            return local
+        try:
+            record = super().get(model_id).version(version)
+        except NotFound:
+            return None
+        if record is None or not record.clearml_model_id:
+            return None
+        try:
+            return load_onnx(record.clearml_model_id, self.cache_dir)
+        except NotFound:
+            return None
 
     def delete(self, model_id: str) -> None:
         """Delete the ClearML models and archive the tasks, then the record (blocking)."""

@@ -12,7 +12,7 @@ import pandas as pd
 from loguru import logger
 from sklearn.pipeline import Pipeline
 
-from server.errors import FailedPrecondition, NotFound, ServiceError
+from server.errors import FailedPrecondition, NotFound, ServiceError, Unavailable
 from server.metrics import hooks as metrics_hooks
 from server.models.classes import Task
 from server.models.compiled.choice import checked_engine, choose_engine
@@ -158,10 +158,23 @@ class Predictor:
     async def _load_compiled(
         self, model_id: str, chosen: VersionRecord, pinned: str
     ) -> CompiledModel | None:
-        """Load a version's compiled model; None (or FAILED_PRECONDITION if pinned) if lost."""
-        path = self._registry.compiled_path(model_id, chosen.version)
+        """Load a version's compiled model; None (or FAILED_PRECONDITION if pinned) if lost.
+
+        While ClearML cannot be reached, an ONNX file that must be downloaded is skipped:
+        scikit-learn answers (cached weights keep predicting), unless ONNX is pinned.
+        """
+        name = f"models/{model_id} v{chosen.version}"
+        try:
+            # In a thread: the ClearML registry may download the ONNX file first.
+            path = await asyncio.to_thread(self._registry.compiled_path, model_id, chosen.version)
+        except Unavailable as error:
+            if pinned == ONNX:
+                raise
+            logger.warning(
+                "{}: compiled model unavailable, answering with scikit-learn: {}", name, error
+            )
+            return None
         if path is None:
-            name = f"models/{model_id} v{chosen.version}"
             if pinned == ONNX:
                 raise FailedPrecondition(f"{name} has lost its compiled (ONNX) model")
             logger.warning("{}: compiled model missing, answering with scikit-learn", name)

@@ -200,7 +200,7 @@ class Trainer:
             self._registry.discard_staged(run.model_id, version)
             logger.info("compiled models/{} v{}: gone or not READY", run.model_id, run.version)
             return
-        compiled = self._store_compiled(run, version, compiled)
+        compiled = self._store_compiled(run, found[1], compiled)  # with the ClearML ids
         changes = {
             "engine": compiled.engine,
             "engine_note": compiled.note,

@@ -1,5 +1,8 @@
 """The whole model flow through the gRPC API, with a real ClearML server and MinIO.
 
+Weights and ONNX file both belong to the version's ClearML model: a server with an empty
+cache serves ONNX loaded through ClearML, and DeleteModel removes both files.
+
 Runs only when `CLEARML_API_HOST` is set (`make test-clearml`, see docs/clearml.md); it also
 needs `CLEARML_API_ACCESS_KEY` / `CLEARML_API_SECRET_KEY` and `MLSERVICE_S3_*` for MinIO.
 Test servers inherit no `CLEARML_*` / `MLSERVICE_*` variable, so they are passed explicitly.
@@ -20,12 +23,12 @@ from botocore.exceptions import ClientError
 
 from server.clearml.cache import weights_cache_dir
 from server.clearml.config import WEIGHTS_PREFIX
-from server.clearml.models import model_exists
+from server.clearml.models import ONNX_URL, model_exists
 from server.clearml.tracking import task_name
 from server.gen import models_pb2, models_pb2_grpc, status_pb2, status_pb2_grpc
 from server.settings import Settings
 from server.storage.s3 import S3Config, ensure_bucket, make_client
-from tests.grpc_helpers import READY, rows, struct, upload, wait_for_model
+from tests.grpc_helpers import READY, rows, struct, upload, wait_for_compiled
 from tests.server.model_fixtures import csv_bytes, iris
 
 pytestmark = pytest.mark.skipif(
@@ -40,7 +43,7 @@ OK = status_pb2.COMPONENT_STATE_OK
 
 @dataclass
 class Trained:
-    """A READY version as the service reports it, plus where its weights were found."""
+    """A READY, compiled version as the service reports it, plus where its files were found."""
 
     name: str
     number: int
@@ -48,6 +51,7 @@ class Trained:
     clearml_task_id: str
     clearml_model_id: str
     weights_url: str = ""
+    onnx_url: str = ""
 
     @property
     def model_id(self) -> str:
@@ -81,14 +85,20 @@ def test_train_predict_retrain_delete(
         first = train(channel, {"C": 0.5, "max_iter": 300})
     check_task(first, project, {"C": 0.5, "max_iter": 300})
     check_weights(first, sdk_settings)
+    check_onnx(first, sdk_settings)
 
-    server.stop()  # a fresh process with an empty weights cache must load from ClearML
+    server.stop()  # a fresh process with an empty cache must load both files from ClearML
     cache = weights_cache_dir(Settings(data_dir=data_dir))
     shutil.rmtree(cache, ignore_errors=True)
+    assert not list(Settings(data_dir=data_dir).models_dir.rglob("*.onnx")), "only in ClearML"
     server = server_factory(data_dir, **service_env(project))
     with grpc.insecure_channel(server.target) as channel:
         stub = models_pb2_grpc.ModelServiceStub(channel)
-        assert len(predict(stub, first.name).predictions) == len(IRIS_ROWS)
+        answer = predict(stub, first.name)
+        assert len(answer.predictions) == len(IRIS_ROWS)
+        assert answer.engine == "onnx", "the ONNX file was loaded from ClearML"
+        assert (cache / first.clearml_model_id / "onnx").is_dir(), "ONNX downloaded and cached"
+        assert predict(stub, first.name, engine="sklearn").engine == "sklearn"
         assert (cache / first.clearml_model_id).is_dir(), "weights were downloaded and cached"
 
         second = retrain(channel, first.name, {"C": 2.0, "max_iter": 300})
@@ -96,13 +106,15 @@ def test_train_predict_retrain_delete(
         assert second.clearml_model_id != first.clearml_model_id
         check_task(second, project, {"C": 2.0, "max_iter": 300})
         check_weights(second, sdk_settings)
+        check_onnx(second, sdk_settings)
         assert predict(stub, first.name, version=1).model_version == 1
         assert predict(stub, first.name).model_version == 2
 
         stub.DeleteModel(models_pb2.DeleteModelRequest(name=first.name))
     for version in (first, second):
         assert not model_exists(version.clearml_model_id)
-        assert not weights_stored(version, sdk_settings)
+        assert not stored(version.weights_url, sdk_settings)
+        assert not stored(version.onnx_url, sdk_settings)
         assert clearml_task(version.clearml_task_id).get_archived()
 
 
@@ -141,9 +153,11 @@ def retrain(channel: grpc.Channel, name: str, hyperparameters: dict[str, object]
 
 
 def ready_version(channel: grpc.Channel, name: str, version: int) -> Trained:
-    model = wait_for_model(channel, name, version, timeout=TRAIN_TIMEOUT_S)
+    """The version once READY and compiled (its ONNX file attached to its ClearML model)."""
+    model = wait_for_compiled(channel, name, version, timeout=TRAIN_TIMEOUT_S)
     found = model.versions[version - 1]
     assert found.state == READY, found.error
+    assert (found.engine, found.engine_note) == ("onnx", ""), found.engine_note
     assert found.clearml_task_id and found.clearml_model_id
     return Trained(
         name, version, dict(found.metrics), found.clearml_task_id, found.clearml_model_id
@@ -151,9 +165,11 @@ def ready_version(channel: grpc.Channel, name: str, version: int) -> Trained:
 
 
 def predict(
-    stub: models_pb2_grpc.ModelServiceStub, name: str, version: int = 0
+    stub: models_pb2_grpc.ModelServiceStub, name: str, version: int = 0, engine: str = ""
 ) -> models_pb2.PredictResponse:
-    request = models_pb2.PredictRequest(name=name, version=version, rows=rows(IRIS_ROWS))
+    request = models_pb2.PredictRequest(
+        name=name, version=version, rows=rows(IRIS_ROWS), engine=engine
+    )
     return stub.Predict(request)
 
 
@@ -190,12 +206,24 @@ def check_weights(version: Trained, settings: Settings) -> None:
     assert model.task == version.clearml_task_id
     assert model.framework == "ScikitLearn"
     version.weights_url = model.url
-    assert weights_stored(version, settings)
+    assert stored(version.weights_url, settings)
 
 
-def weights_stored(version: Trained, settings: Settings) -> bool:
-    """Whether the weights object is in MinIO."""
-    parsed = urlparse(version.weights_url)  # s3://host:port/bucket/key...
+def check_onnx(version: Trained, settings: Settings) -> None:
+    """The same Model carries the ONNX file's URL: beside the weights, present in MinIO."""
+    from clearml import Model
+
+    url = Model(model_id=version.clearml_model_id).get_metadata(ONNX_URL)
+    assert url, f"model {version.clearml_model_id} has no {ONNX_URL}"
+    assert url.endswith(".onnx"), url
+    assert url.rpartition("/")[0] == version.weights_url.rpartition("/")[0], url
+    version.onnx_url = url
+    assert stored(url, settings)
+
+
+def stored(url: str, settings: Settings) -> bool:
+    """Whether the object at `url` is in MinIO."""
+    parsed = urlparse(url)  # s3://host:port/bucket/key...
     bucket, _, key = parsed.path.lstrip("/").partition("/")
     try:
         make_client(S3Config.from_settings(settings)).head_object(Bucket=bucket, Key=key)

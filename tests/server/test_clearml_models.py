@@ -1,7 +1,8 @@
 """The ClearML model side without a server: the weights cache, time bounds, error mapping.
 
 Publishing and downloading need a ClearML server (the SDK's offline mode cannot create output
-models); tests/clearml_integration covers them against a real one.
+models); tests/clearml_integration covers them against a real one. The storage half of the
+ONNX file (upload beside the weights, download, delete) runs against a real S3 API here.
 """
 
 import json
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -22,10 +24,11 @@ import requests
 from server.clearml import cache
 from server.clearml.bounded import bounded, ping
 from server.clearml.config import worker_env, write_config
-from server.clearml.models import load_weights
+from server.clearml.models import beside, load_onnx, load_weights
 from server.errors import Unavailable
 from server.settings import Settings
 from tests.processes import ROOT, free_port
+from tests.s3_server import S3Server
 
 
 def test_cached_weights_are_returned_without_clearml(tmp_path: Path) -> None:
@@ -49,6 +52,89 @@ def test_store_find_evict(tmp_path: Path) -> None:
     assert cache.cached_weights(tmp_path / "cache", "m2") is None
     cache.evict(tmp_path / "cache", "m1")
     assert cache.cached_weights(tmp_path / "cache", "m1") is None
+
+
+def test_the_onnx_file_is_cached_beside_the_weights_and_evicted_with_them(tmp_path: Path) -> None:
+    folder = tmp_path / "download"
+    folder.mkdir()
+    (folder / "model.skops").write_bytes(b"weights")
+    (folder / "model.onnx").write_bytes(b"onnx")
+    weights = cache.store_weights(tmp_path / "cache", "m1", folder / "model.skops")
+    assert cache.cached_compiled(tmp_path / "cache", "m1") is None
+    compiled = cache.store_compiled(tmp_path / "cache", "m1", folder / "model.onnx")
+    assert compiled == tmp_path / "cache" / "m1" / "onnx" / "model.onnx"
+    assert cache.cached_weights(tmp_path / "cache", "m1") == weights  # not the ONNX file
+    assert cache.cached_compiled(tmp_path / "cache", "m1") == compiled
+    # No ClearML is configured here: any SDK call would raise Unavailable.
+    assert load_onnx("m1", tmp_path / "cache") == compiled
+    cache.evict(tmp_path / "cache", "m1")
+    assert cache.cached_weights(tmp_path / "cache", "m1") is None
+    assert cache.cached_compiled(tmp_path / "cache", "m1") is None
+
+
+def test_the_onnx_file_goes_beside_the_weights() -> None:
+    s3 = "s3://minio:9000/mlservice/clearml/proj/m v1.abc/models/m-v1-r1.skops"
+    assert beside(s3, "m-v1-r1.onnx") == (
+        "s3://minio:9000/mlservice/clearml/proj/m v1.abc/models/m-v1-r1.onnx"
+    )
+    served = "http://files:8081/proj/m%20v1.abc/models/m-v1-r1.skops"  # quoted by ClearML
+    assert beside(served, "m.onnx") == "http://files:8081/proj/m v1.abc/models/m.onnx"
+    for local in ("file:///data/m.skops", "/data/m.skops"):
+        with pytest.raises(Unavailable, match="not in remote storage"):
+            beside(local, "m.onnx")
+
+
+ONNX_STORAGE = """
+import json, sys
+from pathlib import Path
+from clearml import StorageManager
+from server.clearml.models import delete_stored_file, upload_beside
+local, weights_url = Path(sys.argv[1]), sys.argv[2]
+url = upload_beside(weights_url, local)
+copy = StorageManager.get_local_copy(url, extract_archive=False, force_download=True)
+uploaded = Path(copy).read_text()
+delete_stored_file(url)
+delete_stored_file(url)  # already gone: fine
+print(json.dumps({"url": url, "uploaded": uploaded, "exists": StorageManager.exists_file(url)}))
+"""
+
+
+def test_the_onnx_file_is_uploaded_beside_the_weights_and_deleted(
+    s3_server: S3Server, tmp_path: Path
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        clearml_api_host="http://127.0.0.1:9",
+        s3_endpoint=s3_server.endpoint,
+        s3_access_key=s3_server.access_key,
+        s3_secret_key=s3_server.secret_key,
+        s3_bucket=s3_server.bucket,
+    )
+    write_config(settings)
+    folder = f"clearml/proj-{uuid.uuid4().hex[:8]}/m v1.abc/models"  # the bucket is shared
+    s3_server.client().put_object(Bucket=s3_server.bucket, Key=f"{folder}/m-v1.skops", Body=b"w")
+    weights_url = f"s3://{s3_server.endpoint}/{s3_server.bucket}/{folder}/m-v1.skops"
+    onnx = tmp_path / "m-v1-r1.onnx"
+    onnx.write_text("compiled")
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("CLEARML_", "AWS_"))},
+        **worker_env(settings),
+        "CLEARML_OFFLINE_MODE": "1",  # storage only: no API server
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", ONNX_STORAGE, str(onnx), weights_url],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["url"] == weights_url.replace("m-v1.skops", "m-v1-r1.onnx")
+    assert result["uploaded"] == "compiled"
+    assert result["exists"] is False
+    assert s3_server.keys(folder) == [f"{folder}/m-v1.skops"]  # the weights stay
 
 
 @pytest.mark.parametrize("bad", ["../x", "..", "a/b", "", ".hidden"])
@@ -133,7 +219,7 @@ import json, sys, time
 from pathlib import Path
 import clearml  # imported up front, as the server does: the timings below exclude it
 from server.clearml.bounded import bounded, check_clearml
-from server.clearml.models import delete_models, load_weights, model_exists
+from server.clearml.models import attach_onnx, delete_models, load_onnx, load_weights, model_exists
 from server.clearml.tracking import DatasetInfo, fail_task, start_task
 from server.errors import Unavailable
 
@@ -152,6 +238,8 @@ def attempt(name, call):
 attempt("model_exists", lambda: model_exists("abc"))
 attempt("load_weights", lambda: load_weights("abc", Path(sys.argv[1])))
 attempt("delete_models", lambda: delete_models(["abc"], ["t1"]))
+attempt("attach_onnx", lambda: attach_onnx("abc", Path(sys.argv[1]) / "m.onnx"))
+attempt("load_onnx", lambda: load_onnx("abc", Path(sys.argv[1])))
 attempt("start_task", lambda: start_task("p", "m", 1, "Ridge", {}, DatasetInfo("d", 1, "")))
 attempt("fail_task", lambda: fail_task("t1", "killed"))
 state, message = check_clearml()
@@ -194,7 +282,15 @@ def outage_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return results
 
 
-CALLS = ["model_exists", "load_weights", "delete_models", "start_task", "fail_task"]
+CALLS = [
+    "model_exists",
+    "load_weights",
+    "delete_models",
+    "attach_onnx",
+    "load_onnx",
+    "start_task",
+    "fail_task",
+]
 
 
 @pytest.mark.parametrize("call", [*CALLS, "sdk_without_ping"])

@@ -1,7 +1,8 @@
 """ClearML mode wired into the service, without a ClearML server.
 
-- The ClearML registry: weights cache, a model deleted in ClearML, outages, delete, the lazy
-  presence check (the ClearML calls replaced by fakes).
+- The ClearML registry: weights and ONNX cache, a model deleted in ClearML, outages, delete,
+  the lazy presence check (the ClearML calls replaced by fakes); Predict with a fresh cache
+  loading the ONNX file through ClearML, and falling back to scikit-learn while it cannot.
 - Startup: config file, environment, bucket.
 - A real server in ClearML mode whose ClearML cannot be reached: it serves, its status says
   why, and TrainModel answers UNAVAILABLE within seconds without creating anything.
@@ -10,6 +11,7 @@
 import os
 import stat
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,18 +19,22 @@ import grpc
 import pytest
 
 from server.clearml import startup
-from server.clearml.cache import cached_weights
+from server.clearml.cache import cached_compiled, cached_weights
 from server.errors import FailedPrecondition, NotFound, Unavailable
 from server.gen import models_pb2, models_pb2_grpc, status_pb2, status_pb2_grpc
 from server.models import clearml_registry
+from server.models.classes import Task
 from server.models.clearml_registry import DELETED_IN_CLEARML, ClearMLModelRegistry
-from server.models.records import ModelState
+from server.models.records import ModelRecord, ModelState, utc_now
+from server.models.serving import Predictor
+from server.models.training.fit import train_and_compile
 from server.settings import Settings
 from server.storage.s3 import S3Config, make_client
 from tests.grpc_helpers import struct, upload
 from tests.processes import free_port
 from tests.s3_server import S3Server
 from tests.server.model_fixtures import csv_bytes, iris
+from tests.server.test_clearml_worker import make_job
 from tests.server.test_model_registry import model, version
 
 
@@ -61,6 +67,125 @@ def test_a_version_without_a_clearml_model_keeps_local_weights(registry):
     registry.create(model("m", tracked_version(1)))
     registry.store_weights("m", tracked_version(1), staged_file(registry, b"local"))
     assert registry.weights_path("m", 1).read_bytes() == b"local"
+
+
+def staged_onnx(registry: ClearMLModelRegistry, data: bytes = b"onnx") -> Path:
+    staged = registry.staging / "run.onnx"
+    staged.write_bytes(data)
+    return staged
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Path]]:
+    """Calls of `load_onnx` (replaced: there is no ClearML server); it finds no ONNX file."""
+    calls: list[tuple[str, Path]] = []
+
+    def load_onnx(model_id: str, cache_dir: Path) -> Path | None:
+        calls.append((model_id, cache_dir))
+        return None
+
+    monkeypatch.setattr(clearml_registry, "load_onnx", load_onnx)
+    return calls
+
+
+def test_store_compiled_keeps_the_onnx_file_by_clearml_model(registry):
+    registry.create(model("m", tracked_version(1, "cm1", "ct1")))
+    staged = staged_onnx(registry)
+    registry.store_compiled("m", tracked_version(1, "cm1", "ct1"), staged)
+    assert not staged.exists()
+    cached = cached_compiled(registry.cache_dir, "cm1")
+    assert cached is not None and cached.read_bytes() == b"onnx"
+    assert registry.compiled_path("m", 1) == cached  # from the cache: no ClearML call
+    assert not (registry.root / "m").exists()  # not in the data dir's model folder
+
+
+def test_a_fresh_cache_loads_the_onnx_file_through_clearml(registry, monkeypatch):
+    downloaded = registry.staging / "downloaded.onnx"
+    downloaded.write_bytes(b"onnx")
+    calls: list[tuple[str, Path]] = []
+    monkeypatch.setattr(
+        clearml_registry, "load_onnx", lambda m, d: calls.append((m, d)) or downloaded
+    )
+    registry.create(model("m", tracked_version(1, "cm1")))
+    assert registry.compiled_path("m", 1) == downloaded
+    assert calls == [("cm1", registry.cache_dir)]
+
+
+def test_onnx_files_outside_clearml_stay_in_the_data_dir(registry, downloads):
+    registry.create(model("m", tracked_version(1), tracked_version(2, "cm2")))
+    registry.store_compiled("m", tracked_version(1), staged_onnx(registry, b"local"))
+    path = registry.compiled_path("m", 1)
+    assert path is not None and path.read_bytes() == b"local"  # no ClearML model
+    older = registry.root / "m" / "v2.onnx"  # compiled before ONNX files went to ClearML
+    older.write_bytes(b"older")
+    assert registry.compiled_path("m", 2) == older
+    assert registry.compiled_path("gone", 1) is None
+    assert downloads == []
+
+
+def test_without_an_onnx_file_in_clearml_there_is_none(registry, monkeypatch, downloads):
+    registry.create(model("m", tracked_version(1, "cm1")))
+    assert registry.compiled_path("m", 1) is None
+    assert downloads == [("cm1", registry.cache_dir)]
+
+    def gone(model_id: str, cache_dir: Path) -> Path:
+        raise NotFound(f"ClearML model {model_id} no longer exists")
+
+    monkeypatch.setattr(clearml_registry, "load_onnx", gone)
+    assert registry.compiled_path("m", 1) is None  # loading the weights says why
+
+
+@pytest.fixture(scope="module")
+def iris_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, str]]:
+    """Real weights and a real ONNX file of an iris classifier, and its feature types."""
+    job = make_job(tmp_path_factory.mktemp("iris"))
+    job = replace(job, compiled_path=str(Path(job.output_path).with_suffix(".onnx")))
+    assert train_and_compile(job, lambda *_: None).compiled.engine == "onnx"
+    return Path(job.output_path), Path(job.compiled_path), job.feature_types
+
+
+IRIS_ROWS = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]]
+
+
+def iris_model(features: dict[str, str]) -> ModelRecord:
+    version = tracked_version(1, "cm1", "ct1")
+    return ModelRecord(
+        "iris", Task.CLASSIFICATION, "iris", "target", tuple(features), utc_now(),
+        (replace(version, feature_types=features, engine="onnx"),),
+    )  # fmt: skip
+
+
+async def test_predict_with_a_fresh_cache_serves_onnx_from_clearml(
+    tmp_path, monkeypatch, iris_files
+):
+    weights, onnx, features = iris_files
+    settings = Settings(data_dir=tmp_path, clearml_api_host="http://x:8008")
+    registry = ClearMLModelRegistry(settings)
+    registry.create(iris_model(features))
+    monkeypatch.setattr(clearml_registry, "load_weights", lambda m, d: weights)
+    monkeypatch.setattr(clearml_registry, "load_onnx", lambda m, d: onnx)
+    answer = await Predictor(registry, settings).predict("iris", 0, IRIS_ROWS)
+    assert answer.engine == "onnx" and len(answer.predictions) == 2
+
+
+async def test_predict_falls_back_to_scikit_learn_while_the_onnx_file_is_unavailable(
+    tmp_path, monkeypatch, iris_files
+):
+    weights, _, features = iris_files
+    settings = Settings(data_dir=tmp_path, clearml_api_host="http://x:8008")
+    registry = ClearMLModelRegistry(settings)
+    registry.create(iris_model(features))
+
+    def down(*args: Any) -> Any:
+        raise Unavailable("ClearML server http://x:8008 unreachable: refused")
+
+    monkeypatch.setattr(clearml_registry, "load_weights", lambda m, d: weights)
+    monkeypatch.setattr(clearml_registry, "load_onnx", down)
+    predictor = Predictor(registry, settings)
+    answer = await predictor.predict("iris", 0, IRIS_ROWS)
+    assert answer.engine == "sklearn" and len(answer.predictions) == 2
+    with pytest.raises(Unavailable):
+        await predictor.predict("iris", 0, IRIS_ROWS, engine="onnx")
 
 
 def test_a_model_deleted_in_clearml_fails_its_version(registry, monkeypatch):

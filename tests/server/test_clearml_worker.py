@@ -3,7 +3,9 @@
 - The runner passes the ClearML ids a worker reports on, and marks the task failed when the
   worker is stopped before it closed it (fake workers: tiny scripts, started in a blink);
   a compiling stopped after the metrics leaves the (closed) task alone.
-- The tracked run's order and failure handling (the SDK calls replaced by fakes).
+- The tracked run's order and failure handling (the SDK calls replaced by fakes), and the
+  worker attaching a passing ONNX file to the run's ClearML model (or, when that fails,
+  serving with scikit-learn and saying why).
 - The real worker module on a real job in ClearML's offline mode: the task side is recorded
   (hyperparameters, properties, metrics, tags); publishing a model is skipped offline.
 """
@@ -21,7 +23,8 @@ from server.clearml import tracking
 from server.clearml.config import worker_env, write_config
 from server.clearml.tracking import task_name
 from server.errors import Unavailable
-from server.models.training import tracked
+from server.models.compiled.outcome import CompileOutcome
+from server.models.training import tracked, worker
 from server.models.training.fit import TrainingError
 from server.models.training.job import TrainJob
 from server.models.training.runner import TrainingFailed, run_job, run_training
@@ -126,16 +129,25 @@ class FakeSdk:
         self.finished: list[str | None] = []
         self.reported: list[dict[str, float]] = []
         self.publish_error: Exception | None = None
+        self.attached: list[tuple[str, Path, bool]] = []  # (model id, file, it was there)
+        self.attach_error: Exception | None = None
         handle = tracking.TaskHandle(type("Task", (), {"id": "t9"})())
         monkeypatch.setattr(tracked, "start_task", lambda *a, **k: handle)
         monkeypatch.setattr(tracked, "report_metrics", lambda h, m: self.reported.append(m))
         monkeypatch.setattr(tracked, "publish", self.publish)
         monkeypatch.setattr(tracked, "finish", lambda h, error=None: self.finished.append(error))
+        monkeypatch.setattr(tracked, "attach_onnx", self.attach_onnx)
 
     def publish(self, handle: Any, job: TrainJob) -> str:
         if self.publish_error:
             raise self.publish_error
         return "m9"
+
+    def attach_onnx(self, model_id: str, path: Path) -> str:
+        if self.attach_error:
+            raise self.attach_error
+        self.attached.append((model_id, path, path.is_file()))
+        return f"s3://minio:9000/mlservice/clearml/p/t/models/{path.name}"
 
 
 def fit_ok(job: TrainJob, report: Any) -> dict[str, Any]:
@@ -184,6 +196,64 @@ def test_tracked_start_outage_sends_no_task(tmp_path, monkeypatch):
     sent: list[dict[str, Any]] = []
     assert tracked.run_tracked(make_job(tmp_path), sent.append, fit_ok) == 1
     assert sent == [{"error": "ClearML server http://127.0.0.1:9 unreachable: refused"}]
+
+
+PASSED = CompileOutcome("onnx", "", 1e-7)
+
+
+def test_a_passing_onnx_file_is_attached_to_the_clearml_model(tmp_path, monkeypatch):
+    sdk = FakeSdk(monkeypatch)
+    onnx = tmp_path / "model.onnx"
+    onnx.write_bytes(b"compiled")
+    job = make_job(tmp_path, compiled_path=str(onnx))
+    assert tracked.attach_compiled(job, "m9", PASSED) == PASSED
+    assert sdk.attached == [("m9", onnx, True)]
+
+
+def test_nothing_is_attached_without_a_model_or_an_onnx_outcome(tmp_path, monkeypatch):
+    sdk = FakeSdk(monkeypatch)
+    job = make_job(tmp_path, compiled_path=str(tmp_path / "model.onnx"))
+    assert tracked.attach_compiled(job, "", PASSED) == PASSED  # embedded or offline mode
+    failed = CompileOutcome("sklearn", "parity failed: x", 0.5)
+    assert tracked.attach_compiled(job, "m9", failed) == failed
+    assert sdk.attached == []
+
+
+@pytest.mark.parametrize(
+    ("error", "why"),
+    [
+        (Unavailable("ClearML unreachable (attach): refused"), "ClearML unreachable (attach)"),
+        (KeyError("url"), "internal error (KeyError)"),
+    ],
+)
+def test_a_failed_attach_serves_with_scikit_learn_and_says_why(tmp_path, monkeypatch, error, why):
+    FakeSdk(monkeypatch).attach_error = error
+    job = make_job(tmp_path, compiled_path=str(tmp_path / "model.onnx"))
+    outcome = tracked.attach_compiled(job, "m9", PASSED)
+    assert outcome.engine == "sklearn" and outcome.max_abs_diff == PASSED.max_abs_diff
+    prefix = "not compiled: attaching the ONNX file to ClearML model m9 failed: "
+    assert outcome.note.startswith(prefix + why), outcome.note
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("attach_fails", [False, True])
+def test_the_worker_attaches_its_compiled_model_after_the_task(tmp_path, monkeypatch, attach_fails):
+    """The worker's own run (in this process): train tracked, then compile and attach."""
+    sdk, sent = FakeSdk(monkeypatch), []
+    if attach_fails:
+        sdk.attach_error = Unavailable("ClearML server http://x:8008 unreachable: refused")
+    job = make_job(tmp_path, compiled_path=str(tmp_path / "weights.onnx"))
+    run = worker._Run(sent.append)
+    assert run.train(job.to_json()) == 0
+    assert sent[-1]["clearml_model_id"] == "m9" and sdk.finished == [None]
+    run.compile()
+    compiled = sent[-1]["compiled"]
+    if attach_fails:
+        assert compiled["engine"] == "sklearn" and sdk.attached == []
+        assert "ClearML model m9 failed: ClearML server http://x:8008" in compiled["note"]
+    else:
+        assert (compiled["engine"], compiled["note"]) == ("onnx", "")
+        assert sdk.attached == [("m9", Path(job.compiled_path), True)]
 
 
 def test_model_metadata_and_tags(tmp_path):

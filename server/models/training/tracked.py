@@ -4,8 +4,8 @@ Order: start the task and send `{"clearml_task_id": ...}` at once (so the server
 the task failed if it has to kill the process), train, report the metrics, publish the
 weights as the task's OutputModel, close the task, then send the success message with both
 ids. Any failure after the start closes the task as failed with the same message the
-server shows. Compiling to ONNX comes after, outside the task (see `worker`): the compiled
-model stays in the server's data dir, beside the local weights cache.
+server shows. Compiling to ONNX comes after, outside the task (see `worker`); a compiled model
+that passed is then attached to the same ClearML model (`attach_compiled`).
 """
 
 from collections.abc import Callable
@@ -14,7 +14,7 @@ from typing import Any
 
 from loguru import logger
 
-from server.clearml.models import publish_weights
+from server.clearml.models import attach_onnx, publish_weights
 from server.clearml.tracking import (
     DatasetInfo,
     TaskHandle,
@@ -24,6 +24,8 @@ from server.clearml.tracking import (
     task_name,
 )
 from server.errors import ServiceError
+from server.models.compiled.outcome import ONNX, SKLEARN, CompileOutcome
+from server.models.training.compiling import NOTE_LENGTH
 from server.models.training.job import TrainJob
 
 Send = Callable[[dict[str, Any]], None]
@@ -89,6 +91,28 @@ def publish(handle: TaskHandle, job: TrainJob) -> str:
         return ""
     name = task_name(job.model_id, job.version)
     return publish_weights(handle.task, Path(job.output_path), name, metadata(job), tags(job))
+
+
+def attach_compiled(job: TrainJob, model_id: str, outcome: CompileOutcome) -> CompileOutcome:
+    """Attach the ONNX file of a passing outcome to the ClearML model `model_id` (never raises).
+
+    The version serves with ONNX only once any server can load it from ClearML: when the
+    upload fails, the outcome turns scikit-learn with a note saying why.
+    """
+    if outcome.engine != ONNX or not model_id:
+        return outcome
+    try:
+        attach_onnx(model_id, Path(job.compiled_path))
+    except Exception as error:
+        if isinstance(error, ServiceError):
+            why = str(error)
+        else:
+            logger.opt(exception=error).error("attaching the ONNX file failed unexpectedly")
+            why = f"internal error ({type(error).__name__})"
+        note = f"not compiled: attaching the ONNX file to ClearML model {model_id} failed: {why}"
+        logger.warning("models/{} v{}: {}", job.model_id, job.version, note)
+        return CompileOutcome(SKLEARN, note[:NOTE_LENGTH], outcome.max_abs_diff)
+    return outcome
 
 
 def metadata(job: TrainJob) -> dict[str, object]:

@@ -8,7 +8,8 @@ Anything else writing to stdout goes to stderr instead, so the protocol stays cl
 to stderr. The worker exits when stdin closes (the server stopped or died).
 In ClearML mode (the job's `clearml_project` is set) it first sends `{"clearml_task_id": id}`
 and its metrics message carries `clearml_task_id` and `clearml_model_id` (see `tracked`);
-the task is closed before that message, so compiling is not part of it.
+the task is closed before that message, so compiling is not part of it. A compiled model
+that passed is then uploaded to that ClearML model before the outcome is sent.
 """
 
 import json
@@ -78,6 +79,7 @@ class _Run:
         self.send = send
         self.job: TrainJob | None = None
         self.trained: Trained | None = None  # once the weights are saved
+        self.clearml_model_id = ""  # once a tracked run published the weights
 
     def train(self, job_line: str) -> int:
         """Train the job and send the metrics (or the error); the exit status so far."""
@@ -88,7 +90,7 @@ class _Run:
         try:
             self.job = TrainJob.from_json(job_line)
             if self.job.clearml_project:  # ClearML mode: the run is a ClearML Task
-                return run_tracked(self.job, self.send, self._fit)
+                return run_tracked(self.job, self._send_tracked, self._fit)
             message = self._fit(self.job, lambda p, s: self.send({"progress": p, "stage": s}))
         except TrainingError as error:
             self.send({"error": str(error)})
@@ -100,6 +102,12 @@ class _Run:
         self.send(message)
         return 0
 
+    def _send_tracked(self, message: dict[str, Any]) -> None:
+        """Send a tracked run's message, keeping the ClearML model id it reports."""
+        if message.get("clearml_model_id"):
+            self.clearml_model_id = str(message["clearml_model_id"])
+        self.send(message)
+
     def _fit(self, job: "TrainJob", report: Callable[[float, str], None]) -> dict[str, Any]:
         """Train and save (keeping what compiling needs); the protocol's metrics message."""
         from server.models.training.fit import train_and_save
@@ -108,9 +116,14 @@ class _Run:
         return {"metrics": self.trained.metrics}
 
     def compile(self) -> None:
-        """Compile the saved pipeline and send the outcome (scikit-learn when anything fails)."""
+        """Compile, attach a passing ONNX file to the ClearML model, send the outcome.
+
+        The outcome is scikit-learn, with the reason, when anything fails. Without a ClearML
+        model (embedded mode, ClearML's offline mode) nothing is attached.
+        """
         from server.models.compiled.outcome import SKLEARN, CompileOutcome
         from server.models.training.fit import compile_trained
+        from server.models.training.tracked import attach_compiled
 
         assert self.job is not None and self.trained is not None
         logger.info("compiling models/{} v{}", self.job.model_id, self.job.version)
@@ -119,6 +132,7 @@ class _Run:
         except Exception as error:
             logger.exception("compiling failed unexpectedly")
             outcome = CompileOutcome(SKLEARN, f"compiling failed ({type(error).__name__})")
+        outcome = attach_compiled(self.job, self.clearml_model_id, outcome)
         self.send({"compiled": outcome.to_dict()})
 
 
