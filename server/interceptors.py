@@ -12,6 +12,7 @@ from loguru import logger
 
 from server.errors import InvalidArgument, ServiceError
 from server.logs import new_request_id
+from server.raw_request import keep_raw_request
 
 Behavior = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
 Deserializer = Callable[[bytes], Any] | None
@@ -78,7 +79,9 @@ def _parsing(behavior: Behavior, deserializer: Deserializer) -> Behavior:
     """Deserialize a unary request inside the guard."""
 
     async def parsed(raw: bytes, context: grpc.aio.ServicerContext) -> Any:
-        return await behavior(_parse(deserializer, raw), context)
+        request = _parse(deserializer, raw)
+        keep_raw_request(raw)
+        return await behavior(request, context)
 
     return parsed
 

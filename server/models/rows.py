@@ -36,7 +36,7 @@ def read_columns(rows: Rows, feature_types: dict[str, str], max_rows: int) -> Co
     check_count(len(rows), max_rows)
     kinds = list(feature_types.values())
     if isinstance(rows, RequestRows) and all(kind == NUMBER for kind in kinds):
-        matrix = number_matrix(rows.request, len(kinds))
+        matrix = number_matrix(rows, len(kinds))
         if matrix is not None:
             return [matrix[:, i] for i in range(len(kinds))]
     plain = plain_rows(rows.request.rows if isinstance(rows, RequestRows) else rows)

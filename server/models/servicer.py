@@ -112,7 +112,8 @@ class ModelServicer(models_pb2_grpc.ModelServiceServicer):
         self, request: models_pb2.PredictRequest, context: Context
     ) -> models_pb2.PredictResponse:
         """Predict with the serving (or a chosen) version."""
-        rows = RequestRows(request)  # read where the prediction runs (a thread for big ones)
+        # Read where the prediction runs (a thread for big ones), from the bytes it came in.
+        rows = RequestRows.of_current_call(request)
         prediction = await self._manager.predict(
             parse_name(request.name, "models"), request.version, rows, request.engine
         )

@@ -31,7 +31,7 @@ def request(rows: list[list[object]], **fields: object) -> models_pb2.PredictReq
 def test_number_matrix_reads_every_cell(fields):
     data = np.random.default_rng(1).normal(size=(500, 4)) * 1e6
     data[0] = [0.0, -0.0, 1e-300, -1.7e308]
-    matrix = number_matrix(request(data.tolist(), **fields), 4)
+    matrix = number_matrix(RequestRows(request(data.tolist(), **fields)), 4)
     assert matrix is not None and matrix.shape == (500, 4)
     assert np.array_equal(matrix, data) and math.copysign(1, matrix[0, 1]) == -1
 
@@ -50,7 +50,49 @@ def test_number_matrix_reads_every_cell(fields):
     ],
 )
 def test_number_matrix_leaves_anything_else_to_the_general_path(rows):
-    assert number_matrix(request(rows), 4) is None
+    assert number_matrix(RequestRows(request(rows)), 4) is None
+
+
+def field(number: int, wire_type: int, payload: bytes) -> bytes:
+    """One field's wire bytes (length-prefixed for wire type 2)."""
+    prefix = varint(len(payload)) if wire_type == 2 else b""
+    return varint(number << 3 | wire_type) + prefix + payload
+
+
+def rows_bytes(rows: list[list[float]]) -> bytes:
+    """Each row as a rows field, as a client serializes it."""
+    message = models_pb2.PredictRequest()
+    for row in rows:
+        message.rows.add().extend(row)
+    return message.SerializeToString()
+
+
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        (b"", b""),
+        (field(4, 2, b"onnx") + field(1, 2, b"models/m"), field(2, 0, varint(7))),  # any order
+        (field(99, 5, b"abcd") + field(98, 1, b"12345678"), field(97, 0, varint(2**40))),
+        (field(1, 2, b"models/m"), field(4, 2, b"sklearn") + field(1, 2, b"models/n")),
+    ],
+)
+def test_number_matrix_reads_the_bytes_a_request_arrived_in(before, after):
+    data = np.random.default_rng(3).normal(size=(30, 4))
+    raw = before + rows_bytes(data.tolist()) + after
+    parsed = models_pb2.PredictRequest.FromString(raw)
+    matrix = number_matrix(RequestRows(parsed, raw), 4)
+    assert matrix is not None and np.array_equal(matrix, data)
+
+
+def test_number_matrix_from_bytes_leaves_scattered_or_odd_rows_to_the_general_path():
+    data = np.ones((4, 4)).tolist()
+    split = rows_bytes(data[:2]) + field(1, 2, b"models/m") + rows_bytes(data[2:])
+    group = varint(5 << 3 | 3) + varint(5 << 3 | 4) + rows_bytes(data)  # an empty group
+    for raw in (split, group):
+        parsed = models_pb2.PredictRequest.FromString(raw)
+        assert len(parsed.rows) == 4
+        assert number_matrix(RequestRows(parsed, raw), 4) is None
+        assert np.array_equal(read_columns(RequestRows(parsed, raw), NUMBERS, 10), np.ones((4, 4)))
 
 
 def test_request_rows_read_like_plain_rows():
