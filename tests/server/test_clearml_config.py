@@ -1,10 +1,7 @@
 """The written clearml.conf, loaded by ClearML's own config loader and used by its S3 driver."""
 
-import json
 import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import clearml.config
@@ -15,8 +12,8 @@ from clearml.backend_config.config import Config
 
 from server.clearml.config import config_path, output_uri, worker_env, write_config
 from server.settings import Settings
-from tests.processes import ROOT
 from tests.s3_server import S3Server
+from tests.server.sdk_scripts import run_script
 
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
@@ -102,18 +99,9 @@ def test_clearml_s3_driver_uses_the_config(s3_server: S3Server, tmp_path: Path) 
     weights = tmp_path / "weights.skops"
     weights.write_bytes(b"not really a model")
     remote = f"{output_uri(settings)}/probe/weights.skops"
-    env = {**_clean_env(), **worker_env(settings), "CLEARML_OFFLINE_MODE": "1"}
+    env = {**worker_env(settings), "CLEARML_OFFLINE_MODE": "1"}
     write_config(settings)
-    done = subprocess.run(
-        [sys.executable, "-c", UPLOAD_AND_DOWNLOAD, str(weights), remote],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = run_script(UPLOAD_AND_DOWNLOAD, [str(weights), remote], env)
     assert result["uploaded"] == remote
     assert Path(result["copy"]).read_bytes() == b"not really a model"
     assert Path(result["copy"]).is_relative_to(tmp_path / "clearml" / "cache")

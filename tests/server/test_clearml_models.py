@@ -5,11 +5,7 @@ models); tests/clearml_integration covers them against a real one. The storage h
 ONNX file (upload beside the weights, download, delete) runs against a real S3 API here.
 """
 
-import json
-import os
 import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -27,8 +23,9 @@ from server.clearml.config import worker_env, write_config
 from server.clearml.models import beside, load_onnx, load_weights
 from server.errors import Unavailable
 from server.settings import Settings
-from tests.processes import ROOT, free_port
+from tests.processes import free_port
 from tests.s3_server import S3Server
+from tests.server.sdk_scripts import run_script
 
 
 def test_cached_weights_are_returned_without_clearml(tmp_path: Path) -> None:
@@ -116,21 +113,8 @@ def test_the_onnx_file_is_uploaded_beside_the_weights_and_deleted(
     weights_url = f"s3://{s3_server.endpoint}/{s3_server.bucket}/{folder}/m-v1.skops"
     onnx = tmp_path / "m-v1-r1.onnx"
     onnx.write_text("compiled")
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("CLEARML_", "AWS_"))},
-        **worker_env(settings),
-        "CLEARML_OFFLINE_MODE": "1",  # storage only: no API server
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", ONNX_STORAGE, str(onnx), weights_url],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    env = {**worker_env(settings), "CLEARML_OFFLINE_MODE": "1"}  # storage only: no API server
+    result = run_script(ONNX_STORAGE, [str(onnx), weights_url], env)
     assert result["url"] == weights_url.replace("m-v1.skops", "m-v1-r1.onnx")
     assert result["uploaded"] == "compiled"
     assert result["exists"] is False
@@ -264,21 +248,8 @@ def outage_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         clearml_api_secret_key="secret",
     )
     write_config(settings)
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("CLEARML_", "AWS_"))},
-        **worker_env(settings),
-        "CLEARML_API_HOST": settings.clearml_api_host,
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", OUTAGE, str(data_dir / "weights-cache")],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert done.returncode == 0, done.stderr[-4000:]
-    results: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    env = {**worker_env(settings), "CLEARML_API_HOST": settings.clearml_api_host}
+    results: dict[str, Any] = run_script(OUTAGE, [str(data_dir / "weights-cache")], env)
     return results
 
 

@@ -5,9 +5,6 @@ the cache dir our clearml.conf sets; the assertions read those files.
 """
 
 import json
-import os
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -17,7 +14,7 @@ import pytest
 from server.clearml.config import worker_env, write_config
 from server.clearml.tracking import NO_AUTO_CONNECT, task_name
 from server.settings import Settings
-from tests.processes import ROOT
+from tests.server.sdk_scripts import run_script
 
 HYPERPARAMETERS = {"C": 0.5, "penalty": "l2", "max_iter": None, "fit_intercept": True}
 MD5 = "0123456789abcdef0123456789abcdef"
@@ -45,22 +42,9 @@ def offline_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     data_dir = tmp_path_factory.mktemp("clearml-offline") / "data"
     settings = Settings(data_dir=data_dir, s3_endpoint="127.0.0.1:9", s3_bucket="b")
     write_config(settings)
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("CLEARML_", "AWS_"))},
-        **worker_env(settings),
-        "CLEARML_OFFLINE_MODE": "1",
-    }
+    env = {**worker_env(settings), "CLEARML_OFFLINE_MODE": "1"}
     args = ["proj-x", "s3://127.0.0.1:9/b/clearml", json.dumps(HYPERPARAMETERS), MD5]
-    done = subprocess.run(
-        [sys.executable, "-c", RUN, *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert done.returncode == 0, done.stderr[-4000:]
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = run_script(RUN, args, env)
     result["data_dir"] = data_dir
     return result
 

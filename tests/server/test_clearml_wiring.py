@@ -47,8 +47,10 @@ def registry(tmp_path: Path) -> ClearMLModelRegistry:
     return ClearMLModelRegistry(Settings(data_dir=tmp_path, clearml_api_host="http://x:8008"))
 
 
-def staged_file(registry: ClearMLModelRegistry, data: bytes = b"weights") -> Path:
-    staged = registry.staging / "run.skops"
+def staged_file(
+    registry: ClearMLModelRegistry, data: bytes = b"weights", name: str = "run.skops"
+) -> Path:
+    staged = registry.staging / name
     staged.write_bytes(data)
     return staged
 
@@ -70,9 +72,7 @@ def test_a_version_without_a_clearml_model_keeps_local_weights(registry):
 
 
 def staged_onnx(registry: ClearMLModelRegistry, data: bytes = b"onnx") -> Path:
-    staged = registry.staging / "run.onnx"
-    staged.write_bytes(data)
-    return staged
+    return staged_file(registry, data, "run.onnx")
 
 
 @pytest.fixture
