@@ -12,6 +12,8 @@ from prometheus_client import (
     disable_created_metrics,
 )
 
+from server.metrics.loop import LoopCounter, LoopGauge, LoopHistogram
+
 # From 0.1 ms (a cached single-row predict) to 10 s (a slow dependency).
 LATENCY_BUCKETS = (
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
@@ -41,36 +43,55 @@ class Factory:
         """A histogram with the given buckets."""
         return Histogram(name, doc, labels, buckets=buckets, registry=self.registry)
 
+    # Metrics of the per-call path, updated on the event loop only (see `server.metrics.loop`).
+
+    def loop_counter(self, name: str, doc: str, labels: Sequence[str]) -> LoopCounter:
+        """A labelled counter updated by the event loop only."""
+        return LoopCounter(name, doc, labels, self.registry)
+
+    def loop_gauge(self, name: str, doc: str, labels: Sequence[str]) -> LoopGauge:
+        """A labelled gauge updated by the event loop only."""
+        return LoopGauge(name, doc, labels, self.registry)
+
+    def loop_histogram(
+        self, name: str, doc: str, buckets: Sequence[float], labels: Sequence[str]
+    ) -> LoopHistogram:
+        """A labelled histogram updated by the event loop only."""
+        return LoopHistogram(name, doc, buckets, labels, self.registry)
+
 
 @dataclass(frozen=True)
 class GrpcMetrics:
-    """Calls by method and status code, their latency, calls in flight."""
+    """Calls by method and status code, their latency, calls in flight (event loop only)."""
 
-    requests: Counter
-    latency: Histogram
-    in_flight: Gauge
+    requests: LoopCounter
+    latency: LoopHistogram
+    in_flight: LoopGauge
 
     @classmethod
     def create(cls, make: Factory) -> "GrpcMetrics":
         """Create the per-call metrics."""
         return cls(
-            make.counter("mlservice_grpc_requests", "gRPC calls by method and status code.",
-                         ["method", "code"]),
-            make.histogram("mlservice_grpc_request_duration_seconds",
-                           "gRPC call latency by method.", LATENCY_BUCKETS, ["method"]),
-            make.gauge("mlservice_grpc_requests_in_flight", "gRPC calls being handled now.",
-                       ["method"]),
+            make.loop_counter("mlservice_grpc_requests", "gRPC calls by method and status code.",
+                              ["method", "code"]),
+            make.loop_histogram("mlservice_grpc_request_duration_seconds",
+                                "gRPC call latency by method.", LATENCY_BUCKETS, ["method"]),
+            make.loop_gauge("mlservice_grpc_requests_in_flight", "gRPC calls being handled now.",
+                            ["method"]),
         )  # fmt: skip
 
 
 @dataclass(frozen=True)
 class ModelMetrics:
-    """Predicted rows, the in-memory model caches and the loading of models, by engine."""
+    """Predicted rows, the in-memory model caches and the loading of models, by engine.
 
-    predict_rows: Counter
-    cache_hits: Counter
-    cache_misses: Counter
-    cache_evictions: Counter
+    The counters are the event loop's (predictions and model caches live there).
+    """
+
+    predict_rows: LoopCounter
+    cache_hits: LoopCounter
+    cache_misses: LoopCounter
+    cache_evictions: LoopCounter
     load_seconds: Histogram
 
     @classmethod
@@ -78,13 +99,13 @@ class ModelMetrics:
         """Create the model metrics, each labelled by engine ("sklearn" or "onnx")."""
         engine = ["engine"]
         return cls(
-            make.counter("mlservice_predict_rows", "Rows predicted.", engine),
-            make.counter("mlservice_model_cache_hits", "Model lookups served from a cache.",
-                         engine),
-            make.counter("mlservice_model_cache_misses", "Model lookups that loaded the model.",
-                         engine),
-            make.counter("mlservice_model_cache_evictions", "Loaded models dropped for room.",
-                         engine),
+            make.loop_counter("mlservice_predict_rows", "Rows predicted.", engine),
+            make.loop_counter("mlservice_model_cache_hits", "Model lookups served from a cache.",
+                              engine),
+            make.loop_counter("mlservice_model_cache_misses",
+                              "Model lookups that loaded the model.", engine),
+            make.loop_counter("mlservice_model_cache_evictions",
+                              "Loaded models dropped for room.", engine),
             make.histogram("mlservice_model_load_duration_seconds", "Time to load a model.",
                            LOAD_BUCKETS, engine),
         )  # fmt: skip

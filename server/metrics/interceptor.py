@@ -3,18 +3,23 @@
 The method label is the full method name of a service the server registered; any other name
 is counted as "unknown", so callers cannot grow the label set. Calls with a streamed response
 (health Watch, reflection) pass through unmeasured.
+
+Per call, the work is kept small: one closure and one handler, two `perf_counter()` reads,
+plain-number updates of metric children resolved once per method (`server.metrics.loop`) and
+of the live figures of GetStatus.
 """
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable, Iterable
+from time import perf_counter
 from typing import Any, cast
 
 import grpc
 from google.protobuf import descriptor_pool
-from prometheus_client import Counter
 
 from server.metrics.definitions import GrpcMetrics
+from server.metrics.live import LiveStats
+from server.metrics.loop import CounterChild
 from server.metrics.recorder import MetricsRecorder
 
 Behavior = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
@@ -22,6 +27,12 @@ Continuation = Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandl
 UNKNOWN_METHOD = "unknown"
 API_PREFIX = "/mlservice.v1."
 PREDICT = "/mlservice.v1.ModelService/Predict"
+OK = grpc.StatusCode.OK
+UNIMPLEMENTED = grpc.StatusCode.UNIMPLEMENTED
+HANDLER_FIELDS = (
+    "request_streaming", "response_streaming", "request_deserializer", "response_serializer",
+    "unary_unary", "unary_stream", "stream_unary", "stream_stream",
+)  # fmt: skip
 
 
 def registered_methods(service_names: Iterable[str]) -> frozenset[str]:
@@ -34,37 +45,111 @@ def registered_methods(service_names: Iterable[str]) -> frozenset[str]:
     )
 
 
-class MethodInstruments:
-    """The metric children of one method label, resolved once."""
-
-    def __init__(self, method: str, metrics: GrpcMetrics) -> None:
-        self.method = method
-        self.latency = metrics.latency.labels(method)
-        self.in_flight = 0  # a plain int (one writer, the event loop), read at scrape time
-        metrics.in_flight.labels(method).set_function(lambda: self.in_flight)
-        self.api = method.startswith(API_PREFIX)
-        self.predict = method == PREDICT
-        self._requests = metrics.requests
-        self._by_code: dict[grpc.StatusCode, Counter] = {}
-
-    def count(self, code: grpc.StatusCode) -> None:
-        """Count one finished call with its status code."""
-        counter = self._by_code.get(code)
-        if counter is None:
-            counter = self._by_code[code] = self._requests.labels(self.method, code.name)
-        counter.inc()
-
-
 def final_code(context: grpc.aio.ServicerContext, error: BaseException | None) -> grpc.StatusCode:
     """The status a call ended with: set or aborted on the context, else from the outcome."""
     code = context.code()
     if isinstance(code, grpc.StatusCode):
         return code
     if error is None:
-        return grpc.StatusCode.OK
+        return OK
     if isinstance(error, asyncio.CancelledError):
         return grpc.StatusCode.CANCELLED
     return grpc.StatusCode.UNKNOWN
+
+
+def _handler_class() -> type[grpc.RpcMethodHandler] | None:
+    """The class of grpc's handlers (a named tuple), when its fields are the ones known here."""
+    kind = type(grpc.unary_unary_rpc_method_handler(final_code))
+    return kind if getattr(kind, "_fields", None) == HANDLER_FIELDS else None
+
+
+_HANDLER = _handler_class()
+
+
+def measured_handler(
+    handler: grpc.RpcMethodHandler, streaming_request: bool, behavior: Behavior
+) -> grpc.RpcMethodHandler:
+    """A unary-response handler like `handler` with `behavior` instead of its own.
+
+    Made as grpc's named tuple makes itself (`tuple.__new__` with the fields in order), as
+    `grpc.*_rpc_method_handler` import a module on every call: that costs more than the rest.
+    """
+    deserializer, serializer = handler.request_deserializer, handler.response_serializer
+    if _HANDLER is None:
+        if streaming_request:
+            return grpc.stream_unary_rpc_method_handler(behavior, deserializer, serializer)
+        return grpc.unary_unary_rpc_method_handler(behavior, deserializer, serializer)
+    fields: tuple[object, ...] = (
+        (True, False, deserializer, serializer, None, None, behavior, None)
+        if streaming_request
+        else (False, False, deserializer, serializer, behavior, None, None, None)
+    )
+    return tuple.__new__(_HANDLER, fields)  # type: ignore[type-var]
+
+
+class MethodInstruments:
+    """The metric children and live figures of one method label, resolved once.
+
+    Series appear as with prometheus_client's metrics: latency and in-flight when the method
+    is first called, calls by code at the first call ending with that code.
+    """
+
+    def __init__(self, method: str, metrics: GrpcMetrics, live: LiveStats) -> None:
+        self.method = method
+        self.latency = metrics.latency.labels(method)
+        self.in_flight = metrics.in_flight.labels(method)
+        self._requests = metrics.requests
+        self._by_code: dict[grpc.StatusCode, CounterChild] = {}
+        self._ok: CounterChild | None = None  # the OK child, once there is one
+        # Live figures: the rate of mlservice.v1 calls, the latency of successful Predicts.
+        self._rate = live.requests if method.startswith(API_PREFIX) else None
+        self._latencies = live.predict_latency if method == PREDICT else None
+
+    def count(self, code: grpc.StatusCode) -> None:
+        """Count one finished call with its status code."""
+        if code is OK and (ok := self._ok) is not None:
+            ok.value += 1
+            return
+        counter = self._by_code.get(code)
+        if counter is None:
+            counter = self._by_code[code] = self._requests.labels(self.method, code.name)
+            if code is OK:
+                self._ok = counter
+        counter.value += 1
+
+    def finished(self, code: grpc.StatusCode, started: float, ended: float) -> None:
+        """Record one call that ran from `started` to `ended` (`perf_counter()`)."""
+        seconds = ended - started
+        self.count(code)
+        self.latency.observe(seconds)
+        if self._rate is not None:
+            self._rate.add(ended)
+        if self._latencies is not None and code is OK:
+            self._latencies.add(ended, seconds)
+
+
+def measure(behavior: Behavior, instruments: MethodInstruments) -> Behavior:
+    """Wrap a behaviour: in-flight gauge, latency, status code and live figures."""
+    in_flight = instruments.in_flight
+
+    async def measured(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        in_flight.value += 1
+        started = perf_counter()
+        try:
+            response = await behavior(request, context)
+        except BaseException as error:
+            ended = perf_counter()
+            in_flight.value -= 1
+            instruments.finished(final_code(context, error), started, ended)
+            raise
+        ended = perf_counter()
+        in_flight.value -= 1
+        # A call that returned is OK unless its context says otherwise (`set_code`).
+        code = OK if context.code() is None else final_code(context, None)
+        instruments.finished(code, started, ended)
+        return response
+
+    return measured
 
 
 class MetricsInterceptor(grpc.aio.ServerInterceptor):
@@ -73,13 +158,19 @@ class MetricsInterceptor(grpc.aio.ServerInterceptor):
     def __init__(self, recorder: MetricsRecorder, methods: frozenset[str]) -> None:
         self._recorder = recorder
         self._methods = methods
+        # By label: the registered methods called so far and "unknown" (bounded).
         self._instruments: dict[str, MethodInstruments] = {}
 
     def _for(self, method: str) -> MethodInstruments:
+        found = self._instruments.get(method)
+        if found is not None:
+            return found
         label = method if method in self._methods else UNKNOWN_METHOD
         found = self._instruments.get(label)
         if found is None:
-            found = self._instruments[label] = MethodInstruments(label, self._recorder.metrics.grpc)
+            recorder = self._recorder
+            found = MethodInstruments(label, recorder.metrics.grpc, recorder.live)
+            self._instruments[label] = found
         return found
 
     async def intercept_service(
@@ -89,48 +180,10 @@ class MetricsInterceptor(grpc.aio.ServerInterceptor):
         handler = await continuation(handler_call_details)
         instruments = self._for(handler_call_details.method)
         if handler is None:  # grpc answers UNIMPLEMENTED
-            instruments.count(grpc.StatusCode.UNIMPLEMENTED)
+            instruments.count(UNIMPLEMENTED)
             return handler
-        if handler.unary_unary is not None:
-            return grpc.unary_unary_rpc_method_handler(
-                self._measure(cast(Behavior, handler.unary_unary), instruments),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
-        if handler.stream_unary is not None:
-            return grpc.stream_unary_rpc_method_handler(
-                self._measure(cast(Behavior, handler.stream_unary), instruments),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
+        if (behavior := handler.unary_unary) is not None:
+            return measured_handler(handler, False, measure(cast(Behavior, behavior), instruments))
+        if (behavior := handler.stream_unary) is not None:
+            return measured_handler(handler, True, measure(cast(Behavior, behavior), instruments))
         return handler
-
-    def _measure(self, behavior: Behavior, instruments: MethodInstruments) -> Behavior:
-        """Wrap a behaviour: in-flight gauge, latency, status code and live figures."""
-
-        async def measured(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            instruments.in_flight += 1
-            started = time.perf_counter()
-            error: BaseException | None = None
-            try:
-                return await behavior(request, context)
-            except BaseException as raised:
-                error = raised
-                raise
-            finally:
-                ended = time.perf_counter()
-                instruments.in_flight -= 1
-                self._finish(instruments, final_code(context, error), started, ended)
-
-        return measured
-
-    def _finish(
-        self, instruments: MethodInstruments, code: grpc.StatusCode, started: float, ended: float
-    ) -> None:
-        instruments.count(code)
-        instruments.latency.observe(ended - started)
-        live = self._recorder.live
-        if instruments.api:
-            live.requests.add(ended)
-        if instruments.predict and code is grpc.StatusCode.OK:
-            live.predict_latency.add(ended, ended - started)

@@ -50,6 +50,12 @@ class LatencyWindow:
         return sorted(seconds for stamp, seconds in self._samples if stamp > oldest)
 
 
+def hit_rate(hits: float, misses: float) -> float:
+    """Hits over all lookups (0 when there was none)."""
+    lookups = hits + misses
+    return hits / lookups if lookups else 0.0
+
+
 def percentile(ordered: list[float], fraction: float) -> float:
     """The nearest-rank percentile of sorted values (0 when there are none)."""
     if not ordered:
@@ -60,21 +66,17 @@ def percentile(ordered: list[float], fraction: float) -> float:
 
 @dataclass
 class LiveStats:
-    """The figures behind `ServingStats`; updated on the event loop only."""
+    """The figures behind `ServingStats`, updated on the event loop only.
+
+    The model cache hit rate is not kept here: it comes from the cache counters (`hit_rate`).
+    """
 
     requests: RateWindow = field(default_factory=RateWindow)
     predict_latency: LatencyWindow = field(default_factory=LatencyWindow)
-    cache_hits: int = 0
-    cache_misses: int = 0
     trainings_queued: int = 0
     trainings_running: int = 0
     trainings_ready: int = 0
     trainings_failed: int = 0
-
-    def cache_hit_rate(self) -> float:
-        """Cache hits over all lookups since start (0 when there was none)."""
-        lookups = self.cache_hits + self.cache_misses
-        return self.cache_hits / lookups if lookups else 0.0
 
     def trainings_by_state(self) -> dict[str, int]:
         """Runs queued and training now, and finished READY or FAILED since start."""

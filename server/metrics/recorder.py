@@ -2,15 +2,18 @@
 
 import time
 from collections.abc import Iterable
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from server.gen import status_pb2
 from server.metrics.definitions import ServerMetrics
-from server.metrics.live import LiveStats, percentile
+from server.metrics.live import LiveStats, hit_rate, percentile
+from server.metrics.loop import CounterChild
 
-Metric = TypeVar("Metric", Counter, Histogram)
+Child = TypeVar("Child", Counter, Histogram, CounterChild)
+Child_co = TypeVar("Child_co", covariant=True)
+MAX_ENGINE_NAMES = 16
 STATE_VALUES = {"OK": 1.0, "DEGRADED": 0.5, "DOWN": 0.0}
 OUTCOMES = frozenset({"succeeded", "failed", "cancelled"})
 ENGINES = frozenset({"sklearn", "onnx"})
@@ -44,15 +47,29 @@ def engine_label(engine: str) -> str:
     return engine if engine in ENGINES else OTHER
 
 
-class ByEngine(dict[str, Metric]):
-    """The children of a metric labelled by engine, resolved once (`labels()` is slow)."""
+class Labelled(Protocol[Child_co]):
+    """A metric with labels."""
 
-    def __init__(self, metric: Metric) -> None:
+    def labels(self, *values: str) -> Child_co:
+        """The child of these label values."""
+        ...
+
+
+class ByEngine(dict[str, Child]):
+    """The children of a metric labelled by engine, resolved once (`labels()` is slow).
+
+    At most `MAX_ENGINE_NAMES` names are kept; the children of any further ones are looked up
+    each time (all of them share "other").
+    """
+
+    def __init__(self, metric: Labelled[Child]) -> None:
         super().__init__()
-        self._metric: Metric = metric
+        self._metric: Labelled[Child] = metric
 
-    def __missing__(self, engine: str) -> Metric:
-        child = self[engine] = self._metric.labels(engine_label(engine))
+    def __missing__(self, engine: str) -> Child:
+        child = self._metric.labels(engine_label(engine))
+        if len(self) < MAX_ENGINE_NAMES:
+            self[engine] = child
         return child
 
 
@@ -66,26 +83,23 @@ class MetricsRecorder:
         self._model_class = BoundedLabel()
         self._component = BoundedLabel()
         models = self.metrics.models
-        self._rows, self._hits = ByEngine(models.predict_rows), ByEngine(models.cache_hits)
-        self._misses, self._evictions = (
-            ByEngine(models.cache_misses),
-            ByEngine(models.cache_evictions),
-        )
+        self._rows = ByEngine(models.predict_rows)
+        self._hits = ByEngine(models.cache_hits)
+        self._misses = ByEngine(models.cache_misses)
+        self._evictions = ByEngine(models.cache_evictions)
         self._loads = ByEngine(models.load_seconds)
 
     def predicted(self, rows: int, engine: str) -> None:
         """A Predict call answered `rows` rows with `engine`."""
-        self._rows[engine].inc(rows)
+        self._rows[engine].value += rows  # a count of rows: never negative
 
     def model_cache_hit(self, engine: str) -> None:
         """A prediction found its model loaded."""
-        self._hits[engine].inc()
-        self.live.cache_hits += 1
+        self._hits[engine].value += 1  # the hit rate of GetStatus is read from these counters
 
     def model_cache_miss(self, engine: str) -> None:
         """A prediction had to load its model."""
-        self._misses[engine].inc()
-        self.live.cache_misses += 1
+        self._misses[engine].value += 1
 
     def model_loaded(self, engine: str, seconds: float) -> None:
         """A model was loaded in `seconds`."""
@@ -93,7 +107,7 @@ class MetricsRecorder:
 
     def model_cache_evicted(self, engine: str) -> None:
         """A loaded model was dropped to make room."""
-        self._evictions[engine].inc()
+        self._evictions[engine].value += 1
 
     def training_slots(self, queued: int, running: int) -> None:
         """The training queue and the runs in progress changed."""
@@ -134,6 +148,8 @@ class MetricsRecorder:
             predict_latency_p50_ms=percentile(latencies, 0.50) * 1000,
             predict_latency_p99_ms=percentile(latencies, 0.99) * 1000,
             predict_latency_samples=len(latencies),
-            model_cache_hit_rate=self.live.cache_hit_rate(),
+            model_cache_hit_rate=hit_rate(
+                self.metrics.models.cache_hits.total(), self.metrics.models.cache_misses.total()
+            ),
             trainings_by_state=self.live.trainings_by_state(),
         )

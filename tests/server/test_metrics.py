@@ -1,20 +1,32 @@
 """Prometheus metrics and live serving figures of the gRPC server, scraped from real processes."""
 
+import contextlib
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import grpc
 import httpx
 import pytest
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.parser import text_string_to_metric_families
 
 from server.gen import models_pb2, models_pb2_grpc, status_pb2, status_pb2_grpc
 from server.metrics.exporter import MetricsExporter
-from server.metrics.live import LatencyWindow, RateWindow, percentile
-from server.metrics.recorder import BoundedLabel
+from server.metrics.interceptor import MetricsInterceptor, measured_handler
+from server.metrics.live import LatencyWindow, RateWindow, hit_rate, percentile
+from server.metrics.loop import LoopCounter, LoopGauge, LoopHistogram
+from server.metrics.recorder import MAX_ENGINE_NAMES, BoundedLabel, ByEngine, MetricsRecorder
 from tests.grpc_helpers import FAILED, READY, frame_csv, rows, struct, upload, wait_for_model
 from tests.processes import GrpcServer, free_port, grpc_server_process, wait_until
 from tests.server.model_fixtures import iris
@@ -290,3 +302,125 @@ def test_live_windows_and_percentiles() -> None:
 def test_bounded_label_maps_values_past_the_limit_to_other() -> None:
     bounded = BoundedLabel(limit=2)
     assert [bounded(v) for v in ("a", "b", "c", "a")] == ["a", "b", "other", "a"]
+
+
+def test_loop_metrics_expose_what_prometheus_client_does() -> None:
+    disable_created_metrics()  # as the server does: loop metrics have no `*_created` series
+    ours, theirs = CollectorRegistry(), CollectorRegistry()
+    counter = LoopCounter("probe_calls", "Calls.", ["method", "code"], ours)
+    histogram = LoopHistogram("probe_seconds", "Time.", (0.1, 1.0), ["method"], ours)
+    gauge = LoopGauge("probe_busy", "Busy.", ["method"], ours)
+    their_counter = Counter("probe_calls", "Calls.", ["method", "code"], registry=theirs)
+    their_histogram = Histogram(
+        "probe_seconds", "Time.", ["method"], buckets=(0.1, 1.0), registry=theirs
+    )
+    their_gauge = Gauge("probe_busy", "Busy.", ["method"], registry=theirs)
+    for method, code, seconds in [("a", "OK", 0.1), ("b", "OK", 0.5), ("a", "X", 7.0)]:
+        counter.labels(method, code).inc()
+        their_counter.labels(method, code).inc()
+        histogram.labels(method).observe(seconds)  # 0.1 counts in its own bucket (le="0.1")
+        their_histogram.labels(method).observe(seconds)
+    counter.labels("b", "OK").inc(2)
+    their_counter.labels("b", "OK").inc(2)
+    gauge.labels("a").value += 3
+    their_gauge.labels("a").set(3)
+    gauge.labels("b")
+    their_gauge.labels("b")
+    assert generate_latest(ours) == generate_latest(theirs)
+    assert counter.total() == 5
+
+
+def test_loop_metric_children_are_created_once_and_checked() -> None:
+    counter = LoopCounter("probe_calls", "Calls.", ["method"], CollectorRegistry())
+    child = counter.labels("a")
+    assert counter.labels("a") is child
+    with pytest.raises(ValueError):
+        counter.labels("a", "b")
+    with pytest.raises(ValueError):
+        child.inc(-1)
+    with pytest.raises(ValueError):  # the registry refuses a second metric of the same name
+        registry = CollectorRegistry()
+        LoopGauge("probe", "Probe.", ["method"], registry)
+        Counter("probe", "Probe.", registry=registry)
+
+
+def test_engine_children_are_reused_and_the_cache_is_bounded() -> None:
+    counter = LoopCounter("probe_rows", "Rows.", ["engine"], CollectorRegistry())
+    by_engine = ByEngine(counter)
+    assert by_engine["onnx"] is by_engine["onnx"] is counter.labels("onnx")
+    names = [f"engine-{i}" for i in range(3 * MAX_ENGINE_NAMES)]
+    children = {id(by_engine[name]) for name in names}
+    assert children == {id(counter.labels("other"))}
+    assert len(by_engine) == MAX_ENGINE_NAMES
+    assert set(counter.children) == {("onnx",), ("other",)}
+    assert hit_rate(3, 1) == 0.75 and hit_rate(0, 0) == 0
+
+
+class CallDetails:
+    """What grpc tells the interceptors of a call."""
+
+    def __init__(self, method: str) -> None:
+        self.method, self.invocation_metadata = method, ()
+
+
+class FakeContext:
+    """The part of `grpc.aio.ServicerContext` the metrics read."""
+
+    def __init__(self) -> None:
+        self.status: grpc.StatusCode | None = None
+
+    def code(self) -> grpc.StatusCode | None:
+        return self.status
+
+
+async def answer(request: Any, context: FakeContext) -> Any:
+    if request == "set":
+        context.status = grpc.StatusCode.FAILED_PRECONDITION
+    elif request == "raise":
+        raise RuntimeError("bug")
+    return request
+
+
+async def test_the_interceptor_reuses_its_instruments_and_bounds_them() -> None:
+    recorder = MetricsRecorder()
+    interceptor = MetricsInterceptor(recorder, frozenset({PREDICT}))
+    handler = grpc.unary_unary_rpc_method_handler(answer, bytes, bytes)
+
+    async def call(method: str, request: str) -> None:
+        async def continuation(details: Any) -> grpc.RpcMethodHandler | None:
+            return handler if details.method == PREDICT else None
+
+        details = CallDetails(method)
+        measured = await interceptor.intercept_service(continuation, details)  # type: ignore[arg-type]
+        if measured is None:
+            return
+        assert measured == measured_handler(handler, False, measured.unary_unary)
+        with pytest.raises(RuntimeError) if request == "raise" else contextlib.nullcontext():
+            assert await measured.unary_unary(request, FakeContext()) == request
+
+    for request in ["ok", "ok", "set", "raise", "ok"]:
+        await call(PREDICT, request)
+    for bogus in range(100):
+        await call(f"/bogus.Service/M{bogus}", "ok")
+    grpc_metrics = recorder.metrics.grpc
+    assert set(interceptor._instruments) == {PREDICT, "unknown"}
+    assert {k: c.value for k, c in grpc_metrics.requests.children.items()} == {
+        (PREDICT, "OK"): 3,
+        (PREDICT, "FAILED_PRECONDITION"): 1,
+        (PREDICT, "UNKNOWN"): 1,
+        ("unknown", "UNIMPLEMENTED"): 100,
+    }
+    latency = grpc_metrics.latency.labels(PREDICT)
+    assert sum(latency.counts) == 5 and latency.sum > 0
+    assert grpc_metrics.in_flight.labels(PREDICT).value == 0
+    now = time.perf_counter()
+    assert len(recorder.live.predict_latency.recent(now)) == 3  # the successful Predicts
+    assert 0 < recorder.live.requests.per_second(now) <= 5  # mlservice.v1 calls only
+
+
+def test_the_handler_is_the_one_grpc_builds() -> None:
+    handler = grpc.stream_unary_rpc_method_handler(answer, bytes, str)
+    assert measured_handler(handler, True, answer) == grpc.stream_unary_rpc_method_handler(
+        answer, bytes, str
+    )
+    assert type(measured_handler(handler, True, answer)) is type(handler)
