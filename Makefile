@@ -70,4 +70,4 @@ test-clearml: install $(SECRETS_ENV) ## Integration tests with ClearML (make cle
 	  MLSERVICE_S3_ACCESS_KEY="$${MLSERVICE_S3_ACCESS_KEY:-$$MINIO_ROOT_USER}" \
 	  MLSERVICE_S3_SECRET_KEY="$${MLSERVICE_S3_SECRET_KEY:-$$MINIO_ROOT_PASSWORD}" \
 	  MLSERVICE_S3_BUCKET="$${MLSERVICE_S3_BUCKET:-mlservice}" && \
-	$(UV) run --frozen pytest -q -p no:cacheprovider -rs tests/clearml_integration $(PYTEST_ARGS)
+	$(UV) run --frozen pytest -q -p no:cacheprovider tests/clearml_integration $(PYTEST_ARGS)

@@ -3,8 +3,9 @@
 Weights and ONNX file both belong to the version's ClearML model: a server with an empty
 cache serves ONNX loaded through ClearML, and DeleteModel removes both files.
 
-Runs only when `CLEARML_API_HOST` is set (`make test-clearml`, see docs/clearml.md); it also
-needs `CLEARML_API_ACCESS_KEY` / `CLEARML_API_SECRET_KEY` and `MLSERVICE_S3_*` for MinIO.
+Not part of `make test` (pyproject's `testpaths` leave it out): `make test-clearml` runs it
+(docs/clearml.md). It needs `CLEARML_API_HOST`, `CLEARML_API_ACCESS_KEY` /
+`CLEARML_API_SECRET_KEY` and `MLSERVICE_S3_*` for MinIO, and fails saying so without them.
 Test servers inherit no `CLEARML_*` / `MLSERVICE_*` variable, so they are passed explicitly.
 Each run uses its own ClearML project, so runs never see each other's tasks and models.
 """
@@ -31,10 +32,16 @@ from server.storage.s3 import S3Config, ensure_bucket, make_client
 from tests.grpc_helpers import READY, rows, struct, upload, wait_for_compiled
 from tests.server.model_fixtures import csv_bytes, iris
 
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("CLEARML_API_HOST"),
-    reason="needs a ClearML server: set CLEARML_API_HOST and keys (make test-clearml)",
-)
+NEEDS_CLEARML = "needs a ClearML server: set CLEARML_API_HOST and keys (make test-clearml)"
+NEEDS_MINIO = "needs MinIO: set MLSERVICE_S3_ENDPOINT and keys (make test-clearml)"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def clearml_server() -> None:
+    """The suite runs against a real ClearML server or not at all."""
+    if not os.environ.get("CLEARML_API_HOST"):
+        pytest.fail(NEEDS_CLEARML, pytrace=False)
+
 
 IRIS_ROWS: list[list[object]] = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]]
 TRAIN_TIMEOUT_S = 300
@@ -68,7 +75,7 @@ def sdk_settings() -> Settings:
     """The settings the service gets from the environment; the bucket exists."""
     settings = Settings()
     if not settings.s3_endpoint:
-        pytest.skip("needs MinIO: set MLSERVICE_S3_ENDPOINT and keys (make test-clearml)")
+        pytest.fail(NEEDS_MINIO, pytrace=False)
     ensure_bucket(S3Config.from_settings(settings))
     return settings
 

@@ -5,18 +5,13 @@ Accepted findings are skipped next to the resource they concern, each with its r
 """
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.deploy.manifests import ROOT
 
 CHECKOV = "checkov==3.3.30"
-
-pytestmark = pytest.mark.skipif(shutil.which("uvx") is None, reason="uvx (ships with uv) absent")
 
 
 def run_checkov(target: Path, framework: str) -> dict[str, Any]:
