@@ -29,10 +29,6 @@ API_PREFIX = "/mlservice.v1."
 PREDICT = "/mlservice.v1.ModelService/Predict"
 OK = grpc.StatusCode.OK
 UNIMPLEMENTED = grpc.StatusCode.UNIMPLEMENTED
-HANDLER_FIELDS = (
-    "request_streaming", "response_streaming", "request_deserializer", "response_serializer",
-    "unary_unary", "unary_stream", "stream_unary", "stream_stream",
-)  # fmt: skip
 
 
 def registered_methods(service_names: Iterable[str]) -> frozenset[str]:
@@ -57,34 +53,14 @@ def final_code(context: grpc.aio.ServicerContext, error: BaseException | None) -
     return grpc.StatusCode.UNKNOWN
 
 
-def _handler_class() -> type[grpc.RpcMethodHandler] | None:
-    """The class of grpc's handlers (a named tuple), when its fields are the ones known here."""
-    kind = type(grpc.unary_unary_rpc_method_handler(final_code))
-    return kind if getattr(kind, "_fields", None) == HANDLER_FIELDS else None
-
-
-_HANDLER = _handler_class()
-
-
 def measured_handler(
     handler: grpc.RpcMethodHandler, streaming_request: bool, behavior: Behavior
 ) -> grpc.RpcMethodHandler:
-    """A unary-response handler like `handler` with `behavior` instead of its own.
-
-    Made as grpc's named tuple makes itself (`tuple.__new__` with the fields in order), as
-    `grpc.*_rpc_method_handler` import a module on every call: that costs more than the rest.
-    """
+    """A unary-response handler like `handler` with `behavior` instead of its own."""
     deserializer, serializer = handler.request_deserializer, handler.response_serializer
-    if _HANDLER is None:
-        if streaming_request:
-            return grpc.stream_unary_rpc_method_handler(behavior, deserializer, serializer)
-        return grpc.unary_unary_rpc_method_handler(behavior, deserializer, serializer)
-    fields: tuple[object, ...] = (
-        (True, False, deserializer, serializer, None, None, behavior, None)
-        if streaming_request
-        else (False, False, deserializer, serializer, behavior, None, None, None)
-    )
-    return tuple.__new__(_HANDLER, fields)  # type: ignore[type-var]
+    if streaming_request:
+        return grpc.stream_unary_rpc_method_handler(behavior, deserializer, serializer)
+    return grpc.unary_unary_rpc_method_handler(behavior, deserializer, serializer)
 
 
 class MethodInstruments:

@@ -68,6 +68,9 @@ class HistogramChild:
         self.sum += amount
 
 
+ValueChild = TypeVar("ValueChild", CounterChild, GaugeChild)
+
+
 class LoopMetric(Generic[Child]):
     """A metric with labels; registered in `registry` at creation, like prometheus_client's."""
 
@@ -110,7 +113,21 @@ class LoopMetric(Generic[Child]):
         raise NotImplementedError
 
 
-class LoopCounter(LoopMetric[CounterChild]):
+class _ValueMetric(LoopMetric[ValueChild]):
+    """A metric whose series are one number each (counters and gauges)."""
+
+    def _family(self) -> CounterMetricFamily | GaugeMetricFamily:
+        raise NotImplementedError
+
+    def collect(self) -> list[Metric]:
+        """The family with its series."""
+        family = self._family()
+        for values, child in self._series():
+            family.add_metric(values, float(child.value))
+        return [family]
+
+
+class LoopCounter(_ValueMetric[CounterChild]):
     """A counter (exposed with a `_total` suffix)."""
 
     def _new_child(self) -> CounterChild:
@@ -119,19 +136,12 @@ class LoopCounter(LoopMetric[CounterChild]):
     def _family(self) -> CounterMetricFamily:
         return CounterMetricFamily(self.name, self.doc, labels=self.labelnames)
 
-    def collect(self) -> list[Metric]:
-        """The family with its series."""
-        family = self._family()
-        for values, child in self._series():
-            family.add_metric(values, float(child.value))
-        return [family]
-
     def total(self) -> float:
         """The sum over every child."""
         return float(sum(child.value for _, child in self._series()))
 
 
-class LoopGauge(LoopMetric[GaugeChild]):
+class LoopGauge(_ValueMetric[GaugeChild]):
     """A gauge."""
 
     def _new_child(self) -> GaugeChild:
@@ -139,13 +149,6 @@ class LoopGauge(LoopMetric[GaugeChild]):
 
     def _family(self) -> GaugeMetricFamily:
         return GaugeMetricFamily(self.name, self.doc, labels=self.labelnames)
-
-    def collect(self) -> list[Metric]:
-        """The family with its series."""
-        family = self._family()
-        for values, child in self._series():
-            family.add_metric(values, float(child.value))
-        return [family]
 
 
 class LoopHistogram(LoopMetric[HistogramChild]):
