@@ -47,6 +47,9 @@ class ClearMLModelRegistry(LocalModelRegistry):
         super().__init__(settings.models_dir)
         self.cache_dir = weights_cache_dir(settings)
         self.presence = PresenceChecker(lambda ids: existing_models(ids))
+        # ClearML models known to have no ONNX file (compiled before ONNX files were attached):
+        # asked once, not on every prediction.
+        self._without_onnx: set[str] = set()
 
     def get(self, model_id: str) -> ModelRecord:
         """The model with all its versions; schedules the lazy check of its ClearML models."""
@@ -106,12 +109,15 @@ class ClearMLModelRegistry(LocalModelRegistry):
             record = super().get(model_id).version(version)
         except NotFound:
             return None
-        if record is None or not record.clearml_model_id:
+        if record is None or record.clearml_model_id in ("", *self._without_onnx):
             return None
         try:
-            return load_onnx(record.clearml_model_id, self.cache_dir)
+            found = load_onnx(record.clearml_model_id, self.cache_dir)
         except NotFound:
             return None
+        if found is None:
+            self._without_onnx.add(record.clearml_model_id)
+        return found
 
     def delete(self, model_id: str) -> None:
         """Delete the ClearML models and archive the tasks, then the record (blocking)."""

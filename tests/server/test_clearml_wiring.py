@@ -124,15 +124,16 @@ def test_onnx_files_outside_clearml_stay_in_the_data_dir(registry, downloads):
 
 
 def test_without_an_onnx_file_in_clearml_there_is_none(registry, monkeypatch, downloads):
-    registry.create(model("m", tracked_version(1, "cm1")))
+    registry.create(model("m", tracked_version(1, "cm1"), tracked_version(2, "cm2")))
     assert registry.compiled_path("m", 1) is None
+    assert registry.compiled_path("m", 1) is None  # known to have none: ClearML is asked once
     assert downloads == [("cm1", registry.cache_dir)]
 
     def gone(model_id: str, cache_dir: Path) -> Path:
         raise NotFound(f"ClearML model {model_id} no longer exists")
 
     monkeypatch.setattr(clearml_registry, "load_onnx", gone)
-    assert registry.compiled_path("m", 1) is None  # loading the weights says why
+    assert registry.compiled_path("m", 2) is None  # loading the weights says why
 
 
 @pytest.fixture(scope="module")
