@@ -28,7 +28,7 @@ from server.models.clearml_registry import ClearMLModelRegistry
 from server.models.manager import ModelManager
 from server.models.ports import ModelRegistry
 from server.models.registry import LocalModelRegistry
-from server.models.servicer import ModelServicer
+from server.models.servicer import REQUEST_PARSERS, ModelServicer
 from server.settings import Settings
 from server.status import Component, StatusReporter, StatusServicer
 
@@ -105,7 +105,7 @@ def model_registry(settings: Settings) -> ModelRegistry:
 def build(settings: Settings) -> App:
     """Wire every part from one settings object (already resolved to absolute paths)."""
     limit = settings.max_message_bytes
-    interceptors: list[grpc.aio.ServerInterceptor] = [ErrorInterceptor()]
+    interceptors: list[grpc.aio.ServerInterceptor] = [ErrorInterceptor(REQUEST_PARSERS)]
     if settings.api_token:
         interceptors.insert(0, TokenAuthInterceptor(settings.api_token))
     metrics = ServerMetricsRuntime(settings, SERVICE_NAMES)

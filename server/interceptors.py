@@ -1,6 +1,6 @@
 """The one place where errors become gRPC statuses, and where each call gets its request id."""
 
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, cast
 
 import grpc
@@ -12,10 +12,10 @@ from loguru import logger
 
 from server.errors import InvalidArgument, ServiceError
 from server.logs import new_request_id
-from server.raw_request import keep_raw_request
 
 Behavior = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
 Deserializer = Callable[[bytes], Any] | None
+Serializer = Callable[[Any], bytes] | None
 UNPARSABLE = "the request message cannot be parsed (malformed, or nested too deeply)"
 
 
@@ -79,11 +79,21 @@ def _parsing(behavior: Behavior, deserializer: Deserializer) -> Behavior:
     """Deserialize a unary request inside the guard."""
 
     async def parsed(raw: bytes, context: grpc.aio.ServicerContext) -> Any:
-        request = _parse(deserializer, raw)
-        keep_raw_request(raw)
-        return await behavior(request, context)
+        return await behavior(_parse(deserializer, raw), context)
 
     return parsed
+
+
+def _sending_bytes_as_they_are(serializer: Serializer) -> Serializer:
+    """The response serializer, except that a behaviour may return its answer as bytes."""
+    if serializer is None:
+        return None
+    serialize = serializer
+
+    def serialized(response: Any) -> bytes:
+        return response if isinstance(response, bytes) else serialize(response)
+
+    return serialized
 
 
 def _parsing_stream(behavior: Behavior, deserializer: Deserializer) -> Behavior:
@@ -100,7 +110,15 @@ def _parsing_stream(behavior: Behavior, deserializer: Deserializer) -> Behavior:
 
 
 class ErrorInterceptor(grpc.aio.ServerInterceptor):
-    """Maps `ServiceError`s to their status codes and unexpected errors to INTERNAL."""
+    """Maps `ServiceError`s to their status codes and unexpected errors to INTERNAL.
+
+    `request_parsers` replace the generated deserializers of some methods (by full method
+    path): a servicer may read its requests its own way. A unary behaviour may return its
+    response already serialized (bytes).
+    """
+
+    def __init__(self, request_parsers: Mapping[str, Callable[[bytes], Any]] | None = None):
+        self._parsers = dict(request_parsers or {})
 
     async def intercept_service(
         self,
@@ -114,12 +132,12 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):
         method = handler_call_details.method
         incoming_id = _metadata_value(handler_call_details, "x-request-id")
         # Requests are deserialized inside the guard: grpc itself answers UNKNOWN otherwise.
-        deserializer = handler.request_deserializer
+        deserializer = self._parsers.get(method, handler.request_deserializer)
         if handler.unary_unary is not None:
             behavior = _parsing(cast(Behavior, handler.unary_unary), deserializer)
             return grpc.unary_unary_rpc_method_handler(
                 _guard(behavior, method, incoming_id),
-                response_serializer=handler.response_serializer,
+                response_serializer=_sending_bytes_as_they_are(handler.response_serializer),
             )
         if handler.stream_unary is not None:
             behavior = _parsing_stream(cast(Behavior, handler.stream_unary), deserializer)

@@ -1,7 +1,8 @@
 """Logging: loguru configured once, with a request id carried in a context variable."""
 
+import itertools
+import os
 import sys
-import uuid
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,9 @@ if TYPE_CHECKING:
     from loguru import Record
 
 request_id: ContextVar[str] = ContextVar("request_id", default="-")
+# Fresh ids: this process's random prefix and a counter (unique without a random draw each).
+_ID_PREFIX = os.urandom(4).hex()
+_ID_COUNTER = itertools.count()
 
 FORMAT = (
     "<green>{time:YYYY-MM-DD HH:mm:ss.SSS}</green> <level>{level: <7}</level> "
@@ -38,6 +42,9 @@ def configure(level: str = "INFO", json_lines: bool = False) -> None:
 
 def new_request_id(incoming: str | None = None) -> str:
     """Set (and return) the request id of the current task: the caller's, or a fresh one."""
-    value = incoming if incoming and len(incoming) <= 64 else uuid.uuid4().hex[:16]
+    if incoming and len(incoming) <= 64:
+        value = incoming
+    else:
+        value = f"{_ID_PREFIX}{next(_ID_COUNTER) & 0xFFFFFFFF:08x}"
     request_id.set(value)
     return value

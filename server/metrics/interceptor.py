@@ -21,12 +21,12 @@ from server.metrics.definitions import GrpcMetrics
 from server.metrics.live import LiveStats
 from server.metrics.loop import CounterChild
 from server.metrics.recorder import MetricsRecorder
+from server.models.wire_rows import PREDICT_METHOD
 
 Behavior = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
 Continuation = Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]]
 UNKNOWN_METHOD = "unknown"
 API_PREFIX = "/mlservice.v1."
-PREDICT = "/mlservice.v1.ModelService/Predict"
 OK = grpc.StatusCode.OK
 UNIMPLEMENTED = grpc.StatusCode.UNIMPLEMENTED
 
@@ -79,7 +79,7 @@ class MethodInstruments:
         self._ok: CounterChild | None = None  # the OK child, once there is one
         # Live figures: the rate of mlservice.v1 calls, the latency of successful Predicts.
         self._rate = live.requests if method.startswith(API_PREFIX) else None
-        self._latencies = live.predict_latency if method == PREDICT else None
+        self._latencies = live.predict_latency if method == PREDICT_METHOD else None
 
     def count(self, code: grpc.StatusCode) -> None:
         """Count one finished call with its status code."""

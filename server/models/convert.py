@@ -4,14 +4,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-import numpy as np
 from google.protobuf import json_format, struct_pb2, timestamp_pb2
 
 from server.errors import FieldViolation, InvalidArgument
 from server.gen import models_pb2
-from server.models import wire_answer
 from server.models.classes import ModelClass, Task
-from server.models.prediction import Prediction
 from server.models.records import ModelRecord, ModelState, VersionRecord
 from server.models.specs import HyperparameterSpec
 from server.models.values import ValueKind, ValueRule
@@ -158,21 +155,3 @@ def model_message(model: ModelRecord) -> models_pb2.Model:
         versions=[version_message(v) for v in model.versions],
         **_engine_fields(latest),
     )
-
-
-def prediction_message(prediction: Prediction) -> models_pb2.PredictResponse:
-    """Predictions, classes and probabilities (numbers merged in as wire bytes)."""
-    message = models_pb2.PredictResponse(
-        classes=[value(c) for c in prediction.classes],
-        model_version=prediction.model_version,
-        engine=prediction.engine,
-    )
-    numbers = wire_answer.number_array(prediction.predictions)
-    if numbers is None:
-        message.predictions.extend(value(p) for p in prediction.predictions)
-    else:
-        message.MergeFromString(wire_answer.number_values(numbers))
-    if prediction.probabilities:
-        rows = np.asarray(prediction.probabilities, dtype=np.float64)
-        message.MergeFromString(wire_answer.probability_rows(rows))
-    return message

@@ -14,7 +14,7 @@ from google.protobuf import struct_pb2
 
 from server.errors import FieldViolation, invalid_if_any
 from server.models.frames import NUMBER, string_value
-from server.models.wire_rows import RequestRows, number_matrix
+from server.models.wire_rows import RequestRows
 
 MAX_LISTED = 20  # violations listed one by one; checking stops after that
 Columns = list[np.ndarray]  # one array per feature column: float64, or object (str / NaN)
@@ -31,15 +31,18 @@ def rows_to_frame(rows: Rows, feature_types: dict[str, str], max_rows: int) -> p
 def read_columns(rows: Rows, feature_types: dict[str, str], max_rows: int) -> Columns:
     """The checked rows as columns; INVALID_ARGUMENT naming every bad cell (up to a limit).
 
-    Protobuf rows of finite numbers for an all-number model take the wire-format fast path.
+    Rows read from the request's bytes as a matrix skip the cell-by-cell checks when the
+    model takes that many numbers.
     """
     check_count(len(rows), max_rows)
     kinds = list(feature_types.values())
-    if isinstance(rows, RequestRows) and all(kind == NUMBER for kind in kinds):
-        matrix = number_matrix(rows, len(kinds))
-        if matrix is not None:
+    if isinstance(rows, RequestRows) and rows.matrix is not None:
+        matrix = rows.matrix  # finite numbers, read from the request's bytes
+        if matrix.shape[1] == len(kinds) and all(kind == NUMBER for kind in kinds):
             return [matrix[:, i] for i in range(len(kinds))]
-    plain = plain_rows(rows.request.rows if isinstance(rows, RequestRows) else rows)
+        plain = matrix.tolist()
+    else:
+        plain = plain_rows(rows.request.rows if isinstance(rows, RequestRows) else rows)
     check_cells(plain, feature_types)
     return [
         np.array(

@@ -7,14 +7,16 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 
 from server.errors import FieldViolation, InvalidArgument
 from server.gen import models_pb2, models_pb2_grpc
-from server.models import convert
+from server.models import convert, wire_answer
 from server.models.listing import ListQuery
 from server.models.manager import ModelManager
 from server.models.requests import RetrainRequest, TrainRequest
-from server.models.wire_rows import RequestRows
+from server.models.wire_rows import PREDICT_METHOD, RequestRows, read_predict_request
 from server.names import parse_name
 
 Context = grpc.aio.ServicerContext[Any, Any]
+# Requests this service parses itself (the error interceptor applies them).
+REQUEST_PARSERS = {PREDICT_METHOD: read_predict_request}
 
 
 def hyperparameters_dict(message: struct_pb2.Struct) -> dict[str, Any]:
@@ -108,13 +110,10 @@ class ModelServicer(models_pb2_grpc.ModelServiceServicer):
         await self._manager.delete(parse_name(request.name, "models"))
         return empty_pb2.Empty()
 
-    async def Predict(
-        self, request: models_pb2.PredictRequest, context: Context
-    ) -> models_pb2.PredictResponse:
-        """Predict with the serving (or a chosen) version."""
-        # Read where the prediction runs (a thread for big ones), from the bytes it came in.
-        rows = RequestRows.of_current_call(request)
+    async def Predict(self, request: RequestRows, context: Context) -> bytes:
+        """Predict with the serving (or a chosen) version; the answer is sent as built."""
+        message = request.request  # parsed by `read_predict_request` (REQUEST_PARSERS)
         prediction = await self._manager.predict(
-            parse_name(request.name, "models"), request.version, rows, request.engine
+            parse_name(message.name, "models"), message.version, request, message.engine
         )
-        return convert.prediction_message(prediction)
+        return wire_answer.response_bytes(prediction)

@@ -8,6 +8,7 @@ import asyncio
 from collections import OrderedDict
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from loguru import logger
 from sklearn.pipeline import Pipeline
@@ -76,14 +77,14 @@ def predict_rows(
 
 
 def predict(pipeline: Pipeline, task: Task, frame: pd.DataFrame, version: int) -> Prediction:
-    """Run the pipeline on the frame; labels and numbers converted to plain JSON values."""
-    predicted = [to_json_value(v) for v in pipeline.predict(frame)]
+    """Run the pipeline on the frame: labels or values, and classes and probabilities."""
+    predicted = np.asarray(pipeline.predict(frame))
     if task is not Task.CLASSIFICATION:
         return Prediction(predicted, version, engine=SKLEARN)
     classes = [to_json_value(c) for c in pipeline.classes_]
-    probabilities: list[list[float]] = []
+    probabilities = None
     if hasattr(pipeline, "predict_proba"):
-        probabilities = [[float(p) for p in row] for row in pipeline.predict_proba(frame)]
+        probabilities = np.asarray(pipeline.predict_proba(frame))
     return Prediction(predicted, version, classes, probabilities, engine=SKLEARN)
 
 

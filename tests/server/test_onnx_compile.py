@@ -58,7 +58,7 @@ def assert_same_answers(weights: Path, compiled: Path, task: Task, rows, feature
     assert actual is not None and (actual.engine, expected.engine) == (ONNX, SKLEARN)
     assert actual.classes == expected.classes
     if task is Task.CLASSIFICATION:
-        assert actual.predictions == expected.predictions
+        assert actual.predictions.tolist() == expected.predictions.tolist()  # values and kinds
         assert np.allclose(actual.probabilities, expected.probabilities, rtol=RTOL, atol=ATOL)
     else:
         assert np.allclose(actual.predictions, expected.predictions, rtol=RTOL, atol=ATOL)

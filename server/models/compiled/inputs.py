@@ -49,5 +49,17 @@ def frame_feeds(frame: pd.DataFrame, feature_types: dict[str, str]) -> Feeds:
 def rows_feeds(rows: Rows, feature_types: dict[str, str], max_rows: int) -> Feeds:
     """The inputs for predict rows, checked exactly as `rows_to_frame` checks them."""
     columns = read_columns(rows, feature_types, max_rows)
-    kinds = feature_types.values()
+    kinds = list(feature_types.values())
+    if all(kind == NUMBER for kind in kinds):
+        return number_tensors(columns)
     return [column_tensor(column, kind) for column, kind in zip(columns, kinds, strict=True)]
+
+
+def number_tensors(columns: Sequence[np.ndarray]) -> Feeds:
+    """All-number columns as [n, 1] float32 tensors, converted in one go (as `column_tensor`)."""
+    numbers = np.stack(columns)  # [columns, n]: each column's tensor is a contiguous row
+    with np.errstate(over="ignore"):
+        tensors = numbers.astype(np.float32)
+    if np.isinf(tensors).any() and not np.isinf(numbers).any():
+        raise Unrepresentable("a number is beyond the float32 range")
+    return list(tensors.reshape(len(columns), -1, 1))

@@ -1,6 +1,6 @@
 """Predict with a compiled model, and the bounded cache of loaded ONNX Runtime sessions.
 
-Rows become tensors exactly as they become the pipeline's frame; outputs become plain JSON.
+Rows become tensors exactly as they become the pipeline's frame.
 """
 
 import asyncio
@@ -15,7 +15,6 @@ from server.models.compiled.session import CompiledModel, load_compiled, run
 from server.models.prediction import Prediction
 from server.models.records import VersionRecord
 from server.models.rows import Rows
-from server.models.values import to_json_value
 
 
 def predict_compiled(
@@ -31,14 +30,10 @@ def predict_compiled(
     except Unrepresentable:
         return None
     predictions, probabilities = run(compiled, feeds)
-    predicted = [to_json_value(v) for v in predictions.tolist()]
     if task is not Task.CLASSIFICATION:
-        return Prediction(predicted, version.version, engine=ONNX)
-    rows_of_probabilities: list[list[float]] = []
-    if probabilities is not None:
-        rows_of_probabilities = probabilities.astype(float).tolist()
+        return Prediction(predictions, version.version, engine=ONNX)
     classes = list(compiled.classes)
-    return Prediction(predicted, version.version, classes, rows_of_probabilities, engine=ONNX)
+    return Prediction(predictions, version.version, classes, probabilities, engine=ONNX)
 
 
 class CompiledCache:
