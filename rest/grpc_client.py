@@ -26,6 +26,11 @@ def channel_options(settings: RestSettings) -> list[tuple[str, int]]:
     ]
 
 
+def _serialized(request: message.Message | bytes) -> bytes:
+    """A request's wire bytes."""
+    return request if isinstance(request, bytes) else request.SerializeToString()
+
+
 class GrpcGateway:
     """Owns the channel; unary and client-streaming calls that raise `ApiError` on failure."""
 
@@ -56,14 +61,17 @@ class GrpcGateway:
         return self._channel
 
     async def unary(
-        self, path: str, request: message.Message, response_type: Any, metadata: Metadata
+        self, path: str, request: message.Message | bytes, response_type: Any, metadata: Metadata
     ) -> message.Message:
-        """Call a unary RPC, without waiting for a server that is not ready."""
+        """Call a unary RPC without waiting for a server that is not ready.
+
+        The request may come serialized already (see `Transcoder.request`).
+        """
         call = self._unary.get(path)
         if call is None:
             call = self._unary[path] = self.channel.unary_unary(
                 path,
-                request_serializer=type(request).SerializeToString,
+                request_serializer=_serialized,
                 response_deserializer=response_type.FromString,
             )
         try:

@@ -3,8 +3,9 @@
 A Predict request's `rows` is a list of lists of numbers; `json_format` builds one `Value` per
 cell in Python. For a rectangular list of lists holding only JSON numbers (not booleans), the
 wire encoding is fixed: each cell is a `Value` with its `number_value` (11 bytes), each row a
-`ListValue`. It is built here (in one numpy pass for a large batch) and merged into the message,
-which then equals the one `json_format` builds. Any other value is left to `json_format`.
+`ListValue`. It is built here (in one numpy pass for a large batch) and sent after the rest of
+the message's bytes: protobuf reads the two as the message `json_format` builds. Any other
+value is left to `json_format`.
 """
 
 import struct

@@ -49,8 +49,13 @@ class Transcoder:
 
     def request(
         self, path_params: Mapping[str, Any], query: Iterable[tuple[str, str]], body: Any
-    ) -> message.Message:
-        """Merge body, query parameters and path variables (in rising priority) and parse."""
+    ) -> message.Message | bytes:
+        """Merge body, query parameters and path variables (in rising priority) and parse.
+
+        With fields encoded straight to wire bytes (`rest.list_values`), the request is
+        returned serialized: the rest of the message's bytes followed by those fields, which
+        protobuf reads as one merged message.
+        """
         if self.binding.body == "*":
             if body is not None and not isinstance(body, dict):
                 raise bad_request("the body must be a JSON object", "body", "not an object")
@@ -66,7 +71,7 @@ class Transcoder:
         if message is None:
             message = parse(data, self.request_type)
         if encoded:
-            message.MergeFromString(encoded)
+            return message.SerializeToString() + encoded
         return message
 
     def response(self, response: message.Message) -> Any:
