@@ -26,3 +26,6 @@ class ScriptLauncher:
         return await asyncio.create_subprocess_exec(
             sys.executable, "-c", FAKE_WORKER, *self.lines, stdin=pipe, stdout=pipe, stderr=pipe
         )
+
+    def refill(self) -> None:
+        """No spares to start."""

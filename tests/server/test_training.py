@@ -116,15 +116,20 @@ async def test_worker_processes_train_and_fail_cleanly(store, tmp_path):
     job = job_for(store, record, "RandomForestClassifier", "label", tmp_path / "w.skops")
     progress: list[float] = []
     metrics = await run_job(job, 120, progress.append, launcher)
+    # The spare starts when the run has ended, not beside the fit.
+    assert len(launcher._idle) + len(launcher._starting) == 1
     assert set(metrics) == CLASSIFICATION
     assert progress and progress == sorted(progress)
     assert Path(job.output_path).exists()
 
     broken = job_for(store, record, "Ridge", "missing-column", tmp_path / "x.skops")
+    await asyncio.gather(*launcher._starting)  # the second run takes the warm spare
+    warm = launcher._idle[0]
     with pytest.raises(TrainingFailed) as error:
         await run_job(broken, 120, lambda _: None, launcher)
     assert "preparing the data failed: KeyError" in str(error.value)
     assert "Traceback" not in str(error.value)
+    assert warm.returncode is not None and warm not in launcher._idle
     spares = list(launcher._idle)
     await launcher.stop()
     assert all(process.returncode is not None for process in spares)

@@ -42,7 +42,7 @@ async def spawn_worker(threads: int = 0) -> Process:
 
 
 class WorkerLauncher:
-    """Hands out worker processes; after the first, keeps up to `spares` started ahead.
+    """Hands out worker processes; after the first run, keeps up to `spares` started ahead.
 
     Spares start lazily (a server that never trains pays nothing): the first run of a
     process starts cold, later ones usually find a warm spare.
@@ -55,7 +55,7 @@ class WorkerLauncher:
         self._starting: set[asyncio.Task[None]] = set()
 
     async def take(self) -> Process:
-        """A live spare if there is one, else a process started now; then top the spares up."""
+        """A live spare if there is one, else a process started now."""
         process = None
         while self._idle and process is None:
             candidate = self._idle.pop(0)
@@ -63,10 +63,14 @@ class WorkerLauncher:
                 process = candidate
         if process is None:
             process = await spawn_worker(self.threads)
-        self._refill()
         return process
 
-    def _refill(self) -> None:
+    def refill(self) -> None:
+        """Start spares up to `spares` (in the background).
+
+        Called when a run ends, not when one starts: on a small machine a spare's imports
+        would take CPU from the fit it waits behind.
+        """
         for _ in range(self.spares - len(self._idle) - len(self._starting)):
             task = asyncio.create_task(self._add_spare())
             self._starting.add(task)

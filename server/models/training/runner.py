@@ -95,6 +95,8 @@ async def run_training(
         compiled = await _compiling(process, timeout_s, track)
     finally:
         await _stop(process)
+        if launcher is not None:
+            launcher.refill()
         lines = await _output_of(output)
         if not message:  # the worker did not close its ClearML task itself
             _fail_task(tracked, stopped)
