@@ -29,12 +29,7 @@ class Unrepresentable(ValueError):
 def column_tensor(values: Sequence[Any] | np.ndarray, kind: str) -> np.ndarray:
     """One column's cells (floats / str, NaN when missing) as the model's [n, 1] input."""
     if kind == NUMBER:
-        numbers = np.asarray(values, dtype=np.float64)
-        with np.errstate(over="ignore"):
-            tensor = numbers.astype(np.float32)
-        if np.isinf(tensor).any() and not np.isinf(numbers).any():
-            raise Unrepresentable("a number is beyond the float32 range")
-        return tensor.reshape(-1, 1)
+        return number_tensors([np.asarray(values, dtype=np.float64)])[0]
     strings = [v if isinstance(v, str) else MISSING_STRING for v in values]
     if any(v == MISSING_STRING for v in values):
         raise Unrepresentable("a string equals the missing-value marker")
