@@ -1,5 +1,6 @@
 """Single-row predict: our gRPC and REST vs MLServer's, 1 and 16 clients, vs in-process."""
 
+from bench.bare_grpc import running_bare_grpc
 from bench.checks import check_target
 from bench.context import Context
 from bench.inprocess import predict_only, time_calls
@@ -14,13 +15,20 @@ HEALTH_CHECK = "/grpc.health.v1.Health/Check"  # an empty HealthCheckRequest is 
 
 
 def measure_floor(ctx: Context) -> None:
-    """gRPC Health/Check from the same client, one at a time: the round trip without a model
-    (client, grpc.aio server, interceptors), to read the predict latencies against."""
+    """gRPC Health/Check from the same client, one at a time: the round trip without a model,
+    to read the predict latencies against. Our server's (client, grpc.aio server, interceptors)
+    and a bare grpc.aio server's that does nothing at all (the Python gRPC stack alone)."""
     sizes = ctx.config.sizes
-    target = Target("grpc-health", "grpc", ctx.stack.server.target, HEALTH_CHECK, b"")
-    job = target.job(1, sizes.load_seconds, sizes.load_max_requests, sizes.warmup_requests)
-    label = "gRPC Health/Check, no model (the round-trip floor), 1 client(s)"
-    record_result(ctx, "predict.floor.grpc-health.c1", None, label, run_jobs([job])[0])
+    with running_bare_grpc(ctx.work_dir) as bare:
+        floors = {
+            "grpc-health": (ctx.stack.server.target, "our server's gRPC Health/Check, no model"),
+            "grpc-bare": (bare.target, "a bare grpc.aio server's no-op Health/Check"),
+        }
+        for name, (address, what) in floors.items():
+            target = Target(name, "grpc", address, HEALTH_CHECK, b"")
+            job = target.job(1, sizes.load_seconds, sizes.load_max_requests, sizes.warmup_requests)
+            label = f"{what} (the round-trip floor), 1 client(s)"
+            record_result(ctx, f"predict.floor.{name}.c1", None, label, run_jobs([job])[0])
 
 
 def targets(ctx: Context, model: ServedModel, mlserver: MLServer) -> list[Target]:
