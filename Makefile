@@ -16,7 +16,7 @@ $(UV):
 	python3 -m pip install --user --quiet uv
 
 install: $(UV) ## Install the Python environment from uv.lock
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 
 $(BUF): package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
