@@ -44,11 +44,12 @@ deploy_field = $(word $(2),$(subst |, ,$(1)))
 deploy_pid = $(DEPLOY_RUN_DIR)/pf-$(call deploy_field,$(1),1).pid
 deploy_log = $(DEPLOY_RUN_DIR)/pf-$(call deploy_field,$(1),1).log
 
-# Stop a port-forward by its PID file, and only if that PID is still a port-forward.
+# Stop a port-forward by its PID file, and only if that PID is still a port-forward
+# (`ps -ww`: the whole command line, even when COLUMNS is set).
 define deploy_pf_stop
 if [ -f $(call deploy_pid,$(1)) ]; then \
   pid=$$(cat $(call deploy_pid,$(1))); \
-  if ps -p $$pid -o args= | grep -q port-forward; then kill $$pid; fi; \
+  if ps -ww -p $$pid -o args= | grep -q port-forward; then kill $$pid; fi; \
   rm -f $(call deploy_pid,$(1)); \
 fi
 endef

@@ -158,7 +158,7 @@ def test_up_then_down_with_stub_tools(sandbox) -> None:
     pids = {name: int((work / ".run" / f"pf-{name}.pid").read_text()) for name in FORWARDS}
     assert all(alive(pid) for pid in pids.values())
 
-    down = make(work, env, "down")
+    down = make(work, {**env, "COLUMNS": "80"}, "down")  # `ps` must not cut the command line
     assert down.returncode == 0, down.stdout + down.stderr
     assert not list((work / ".run").glob("*.pid"))
     assert not any(alive(pid) for pid in pids.values())
