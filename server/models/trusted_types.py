@@ -5,6 +5,7 @@ Extended per supported class, and tested by training every class and checking th
 `get_untrusted_types()` output back as trusted: anything not listed here stays refused.
 """
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,11 @@ from skops.io.exceptions import UntrustedTypesFoundException
 from server.errors import FailedPrecondition
 
 _DISTANCES = "sklearn.metrics._dist_metrics"
+
+# One load at a time: skops reads every array header with `ast.literal_eval`, and CPython
+# 3.11's AST construction is not thread-safe (loads in parallel threads can fail with
+# "SystemError: AST constructor recursion depth mismatch").
+_LOADING = threading.Lock()
 
 ALLOWED_TYPES: tuple[str, ...] = (
     "numpy.dtype",
@@ -49,7 +55,8 @@ def load_weights(path: Path) -> Any:
     FAILED_PRECONDITION naming the types.
     """
     try:
-        return skops.io.load(path, trusted=list(ALLOWED_TYPES))
+        with _LOADING:
+            return skops.io.load(path, trusted=list(ALLOWED_TYPES))
     except UntrustedTypesFoundException as error:
         found = untrusted_types(path)
         logger.error("refused to load {}: untrusted types {}", path.name, found)
