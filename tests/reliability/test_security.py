@@ -93,7 +93,9 @@ def test_rest_calls_need_the_token_but_status(
         assert missing.status_code == 404
 
 
-def test_weights_with_an_untrusted_type_are_refused_not_run(service: Service, tmp_path) -> None:
+def test_weights_with_an_untrusted_type_are_refused_not_run(
+    service: Service, ready_model: models_pb2.Model, tmp_path
+) -> None:
     name = "models/rel-tampered"
     train(service.channel, name.removeprefix("models/"), n_estimators=3)
     model = wait_for_state(
@@ -114,7 +116,7 @@ def test_weights_with_an_untrusted_type_are_refused_not_run(service: Service, tm
     assert error.code() == grpc.StatusCode.FAILED_PRECONDITION, error.details()
     assert "allow-list" in error.details() and Trap.__qualname__ in error.details()
     assert not marker.exists()
-    assert stub.GetModel(models_pb2.GetModelRequest(name="models/rel-base")).name
+    assert stub.GetModel(models_pb2.GetModelRequest(name=ready_model.name)).name
 
 
 TRAVERSALS = ["..", "../x", "..%2F..%2Fetc", "a/../../b", "%2e%2e", "a\\..\\b", "/etc/passwd"]
