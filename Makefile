@@ -46,8 +46,11 @@ format: install ## Apply ruff's fixes and formatting
 	$(UV) run --frozen ruff check --fix .
 	$(UV) run --frozen ruff format .
 
-test: tools $(CHROMIUM) ## Run the whole test suite
-	$(UV) run --frozen pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+# Test processes run side by side, whole modules each (tests/conftest.py); 0 runs them in one.
+PYTEST_WORKERS ?= 2
+
+test: tools $(CHROMIUM) ## Run the whole test suite (PYTEST_ARGS: a selection, more options)
+	$(UV) run --frozen pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 run: install ## Start the gRPC server, the REST proxy and the dashboard with embedded defaults
 	@mkdir -p "$(MLSERVICE_DATA_DIR)"
