@@ -1,12 +1,14 @@
 """Start the project's real programs as subprocesses on free loopback ports, for tests."""
 
+import itertools
 import os
+import random
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,11 +18,39 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Ports are taken below the kernel's ephemeral range: a port from `bind(0)` can be given to
+# some client's outgoing connection before the test's server binds it. Each xdist worker has
+# its own slice, walked from a random start (other test sessions may run alongside).
+FIRST_PORT = 20000
+EPHEMERAL_LOW = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+
+
+def _port_candidates() -> Iterator[int]:
+    """This worker's slice of [FIRST_PORT, EPHEMERAL_LOW), endlessly, from a random start."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    size = (EPHEMERAL_LOW - FIRST_PORT) // workers
+    assert size >= 100, f"too few ports below the ephemeral range ({EPHEMERAL_LOW})"
+    start = FIRST_PORT + index * size
+    offset = random.randrange(size)
+    while True:
+        yield from range(start + offset, start + size)
+        yield from range(start, start + offset)
+
+
+_candidates = _port_candidates()
+
+
 def free_port() -> int:
-    """Return a loopback port that was free a moment ago."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """Return a loopback port that was free a moment ago and that no other worker hands out."""
+    for port in itertools.islice(_candidates, 1000):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free loopback port found")
 
 
 def wait_until(ready: Callable[[], bool], timeout: float, what: str) -> None:
