@@ -62,20 +62,22 @@ class GrpcGateway:
 
     async def unary(
         self, path: str, request: message.Message | bytes, response_type: Any, metadata: Metadata
-    ) -> message.Message:
+    ) -> message.Message | bytes:
         """Call a unary RPC without waiting for a server that is not ready.
 
-        The request may come serialized already (see `Transcoder.request`).
+        The request may come serialized already (see `Transcoder.request`). With
+        `response_type` None, the response is returned as its wire bytes. A path is always
+        called with the same `response_type`.
         """
         call = self._unary.get(path)
         if call is None:
             call = self._unary[path] = self.channel.unary_unary(
                 path,
                 request_serializer=_serialized,
-                response_deserializer=response_type.FromString,
+                response_deserializer=None if response_type is None else response_type.FromString,
             )
         try:
-            response: message.Message = await call(
+            response: message.Message | bytes = await call(
                 request,
                 metadata=metadata,
                 timeout=self.settings.grpc_timeout_seconds,

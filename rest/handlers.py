@@ -60,7 +60,7 @@ class UnaryOperation:
         """Call the RPC for one validated request; failures raise `ApiError`."""
         message = self.transcoder.request(path_params, query, body)
         metadata = outgoing_metadata(headers)
-        response_type = self.transcoder.response_type
+        response_type = self.transcoder.deserialized_type
         response = await self.gateway.unary(self.path, message, response_type, metadata)
         return json_response(self.transcoder.response(response))
 

@@ -102,15 +102,23 @@ class Printer:
 
     def to_json(self, msg: message.Message) -> Any:
         """The message as `MessageToDict` prints it (with fields at their defaults)."""
-        convert = self.converter(cast(Descriptor, msg.DESCRIPTOR))
-        if convert is not None:
-            try:
-                return convert(msg)
-            except (Fallback, ValueError, TypeError):
-                pass  # json_format prints it, or raises its own error
+        try:
+            return self.compiled_json(msg)
+        except Fallback:
+            pass  # json_format prints it, or raises its own error
         return json_format.MessageToDict(
             msg, preserving_proto_field_name=False, always_print_fields_with_no_presence=True
         )
+
+    def compiled_json(self, msg: message.Message) -> Any:
+        """The message printed by its compiled converter; `Fallback` when it cannot be."""
+        convert = self.converter(cast(Descriptor, msg.DESCRIPTOR))
+        if convert is None:
+            raise Fallback(msg.DESCRIPTOR.full_name)
+        try:
+            return convert(msg)
+        except (ValueError, TypeError) as error:
+            raise Fallback(msg.DESCRIPTOR.full_name) from error
 
     def converter(self, descriptor: Descriptor) -> Convert | None:
         """The converter of a message type, or None when `json_format` must print it."""
@@ -185,7 +193,7 @@ class Printer:
         if convert is _identity:
             return list
         if convert is _double:
-            return _doubles
+            return doubles_json
         if convert is value_json:
             return _values
         return lambda values: [convert(v) for v in values]
@@ -236,7 +244,8 @@ def _wrapper_converter(convert: Convert | None) -> Convert | None:
     return lambda wrapper: convert(wrapper.value)
 
 
-def _doubles(values: Iterable[float]) -> list[Any]:
+def doubles_json(values: Iterable[float]) -> list[Any]:
+    """A repeated double field: non-finite numbers as "NaN", "Infinity" or "-Infinity"."""
     listed = list(values)
     if all(map(math.isfinite, listed)):
         return listed

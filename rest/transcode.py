@@ -10,10 +10,13 @@ from rest.errors import ApiError, Code, bad_request
 from rest.fields import convert, field_at, nest
 from rest.http_rule import Binding, Variable
 from rest.list_values import ListValueFields
+from rest.predict_answer import answer_json
 from rest.proto_json import Printer
 from rest.scalar_fields import ScalarFields
+from server.gen import models_pb2
 
 _PRINTER = Printer()
+_PREDICT_RESPONSE = models_pb2.PredictResponse.DESCRIPTOR.full_name
 
 
 def to_json(response: message.Message) -> Any:
@@ -36,6 +39,8 @@ class Transcoder:
         self.binding = binding
         self.request_type = message_factory.GetMessageClass(method.input_type)
         self.response_type = message_factory.GetMessageClass(method.output_type)
+        # Predict answers are printed from their wire bytes (`rest.predict_answer`).
+        self.response_bytes = method.output_type.full_name == _PREDICT_RESPONSE
         self._input = method.input_type
         self._body_key = _json_name(method.input_type, binding.body)
         self._response_key = _json_name(method.output_type, binding.response_body)
@@ -74,9 +79,17 @@ class Transcoder:
             return message.SerializeToString() + encoded
         return message
 
-    def response(self, response: message.Message) -> Any:
-        """The response body: the whole message, or its `response_body` field."""
-        data = to_json(response)
+    @property
+    def deserialized_type(self) -> Any:
+        """The message type responses are parsed into on arrival; None: they come as bytes."""
+        return None if self.response_bytes else self.response_type
+
+    def response(self, response: message.Message | bytes) -> Any:
+        """The response body: the whole message, or its `response_body` field.
+
+        The response comes as bytes when `deserialized_type` is None.
+        """
+        data = answer_json(response, _PRINTER) if isinstance(response, bytes) else to_json(response)
         return data.get(self._response_key) if self._response_key else data
 
     def _set_path_value(self, data: dict[str, Any], variable: Variable, value: str) -> None:

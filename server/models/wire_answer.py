@@ -14,11 +14,7 @@ from server.gen import models_pb2
 from server.models.convert import value
 from server.models.prediction import Prediction
 from server.models.values import to_json_value
-from server.models.wire_rows import varint
-
-PREDICTION_CELL = b"\x0a\x09\x11"  # PredictResponse.predictions (field 1): a number Value
-PROBABILITIES_TAG = b"\x1a"  # PredictResponse field 3 (probabilities), length-delimited
-VALUES_TAG = b"\x0a"  # Probabilities field 1 (values), packed
+from server.models.wire_rows import PREDICTION_CELL, PROBABILITIES_TAG, VALUES_TAG, varint
 
 
 def response_bytes(prediction: Prediction) -> bytes:

@@ -26,6 +26,11 @@ ROWS_TAG = 0x1A  # field 3 (rows), length-delimited
 CELL_BYTES = 11
 CELL_TAGS = 0x090A  # 0x0A 0x09 read as a little-endian uint16: Value, 9 bytes long
 NUMBER_TAG = 0x11  # Value.number_value, a fixed 64-bit double
+# A Predict answer (`server.models.wire_answer`; read back by the REST proxy, which cannot
+# import that module's dependencies):
+PREDICTION_CELL = b"\x0a\x09\x11"  # PredictResponse.predictions (field 1): a number Value
+PROBABILITIES_TAG = b"\x1a"  # PredictResponse field 3 (probabilities), length-delimited
+VALUES_TAG = b"\x0a"  # Probabilities field 1 (values), packed
 
 
 @dataclass(frozen=True)
@@ -89,17 +94,18 @@ def _row_layout(header: int, width: int) -> np.dtype:
     return np.dtype([("header", f"V{header}"), ("cells", cell, (width,))])
 
 
-def first_field(data: bytes, number: int) -> int | None:
-    """Where the first top-level field `number` starts in a message's bytes.
+def first_field(data: bytes, *numbers: int, start: int = 0) -> int | None:
+    """Where the first top-level field of one of `numbers` starts in a message's bytes.
 
-    None when it is absent or a field before it cannot be skipped by this reader.
+    The search starts at `start`, which must be where a field starts. None when there is no
+    such field or a field before it cannot be skipped by this reader.
     """
-    position = 0
+    position = start
     while position < len(data):
         tag, after_tag = read_varint(data, position)
         if tag is None:
             return None
-        if tag >> 3 == number:
+        if tag >> 3 in numbers:
             return position
         position = _skip(data, after_tag, tag & 7)
     return None

@@ -1,7 +1,12 @@
 """The whole lifecycle over REST: upload, train, poll, predict, retrain, list, delete."""
 
+import grpc
 import httpx
+import numpy as np
+from google.protobuf import json_format
+from sklearn.datasets import load_iris
 
+from server.gen import models_pb2, models_pb2_grpc
 from tests.rest.conftest import unique
 from tests.rest.helpers import train, upload, wait_for_version
 
@@ -68,3 +73,29 @@ def test_status(api: httpx.Client) -> None:
     assert status["state"] in ("COMPONENT_STATE_OK", "COMPONENT_STATE_DEGRADED")
     assert {c["name"] for c in status["components"]} >= {"dataset_store", "model_registry"}
     assert status["uptime"].endswith("s")
+
+
+def test_predict_answers_equal_the_grpc_answers(
+    api: httpx.Client, grpc_channel: grpc.Channel
+) -> None:
+    """Number labels and probabilities (read from the answer's bytes), and string labels."""
+    iris = load_iris(as_frame=True)
+    frame = iris.frame
+    rows = np.round(iris.data.to_numpy()[::3], 1).tolist() * 8
+    stub = models_pb2_grpc.ModelServiceStub(grpc_channel)
+    for target in (iris.target, iris.target_names[iris.target]):  # numbers, then names
+        dataset_id, model_id = unique("rest-answer"), unique("rest-answer-lr")
+        csv = frame.assign(target=target).to_csv(index=False).encode()
+        assert upload(api, dataset_id, csv).status_code == 200
+        assert train(api, model_id, dataset_id).status_code == 200
+        assert wait_for_version(api, model_id, 1)["state"] == "MODEL_STATE_READY"
+        over_rest = api.post(f"/v1/models/{model_id}:predict", json={"rows": rows})
+        request = models_pb2.PredictRequest(name=f"models/{model_id}")
+        for row in rows:
+            request.rows.add().extend(row)
+        over_grpc = json_format.MessageToDict(
+            stub.Predict(request), always_print_fields_with_no_presence=True
+        )
+        assert over_rest.status_code == 200 and len(over_grpc["predictions"]) == len(rows)
+        assert over_rest.json() == over_grpc
+        api.delete(f"/v1/models/{model_id}")
