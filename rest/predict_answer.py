@@ -3,7 +3,8 @@
 This is `server.models.wire_answer` in reverse. The server writes the small fields, then a
 run of number predictions (0x0A 0x09 0x11 and a little-endian double each), then a run of
 `Probabilities` of one width (the same header, then packed doubles). Parsing those into
-messages and printing them back one by one is most of the proxy's time for a large batch.
+messages and printing them back one by one was a third of the proxy's time for a 1,000-row
+batch.
 Here each run is read as a structured numpy view and listed, and only the rest of the
 message goes through protobuf and the compiled `Printer`. The JSON is what
 `Printer.to_json` prints for the parsed message.
