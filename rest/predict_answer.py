@@ -25,10 +25,12 @@ from server.gen import models_pb2
 from server.models.wire_rows import (
     CELL_BYTES,
     CELL_TAGS,
+    NUMBER_CELL_TYPE,
     NUMBER_TAG,
     PROBABILITIES_TAG,
     VALUES_TAG,
     first_field,
+    leading_run,
     read_varint,
 )
 
@@ -36,8 +38,6 @@ _FIELDS = models_pb2.PredictResponse.DESCRIPTOR.fields_by_name
 PREDICTIONS = _FIELDS["predictions"]
 PROBABILITIES = _FIELDS["probabilities"]
 _VALUES_KEY = models_pb2.Probabilities.DESCRIPTOR.fields_by_name["values"].json_name
-_CELL = np.dtype([("tags", "<u2"), ("kind", "u1"), ("number", "<f8")])  # packed: 11 bytes
-assert _CELL.itemsize == CELL_BYTES
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def find_runs(raw: bytes) -> dict[str, Run]:
 def number_cells(raw: bytes, start: int) -> Run | None:
     """The finite number predictions from `start` on, or None when the first is not one."""
     count = (len(raw) - start) // CELL_BYTES
-    cells = np.frombuffer(raw, _CELL, count=count, offset=start)
+    cells = np.frombuffer(raw, NUMBER_CELL_TYPE, count=count, offset=start)
     good = (cells["tags"] == CELL_TAGS) & (cells["kind"] == NUMBER_TAG)
     count = count if good.all() else int(good.argmin())
     numbers = cells["number"][:count]
@@ -131,12 +131,9 @@ def probability_rows(raw: bytes, start: int) -> Run | None:
     if payload is None or payload == 0 or payload % 8 or values_at + payload != inner + length:
         return None
     header, stride = values_at - start, values_at - start + payload
-    count = (len(raw) - start) // stride
+    count = leading_run(raw, start, header, stride)
     if count == 0:  # the first row runs past the end: the message does not parse
         return None
-    frames = np.frombuffer(raw, np.uint8, count=count * stride, offset=start).reshape(count, -1)
-    same = (frames[:, :header] == frames[0, :header]).all(axis=1)
-    count = count if same.all() else int(same.argmin())
     layout = np.dtype([("header", f"V{header}"), ("values", "<f8", (payload // 8,))])
     rows = np.frombuffer(raw, layout, count=count, offset=start)["values"]
     listed = rows.tolist()

@@ -31,6 +31,9 @@ NUMBER_TAG = 0x11  # Value.number_value, a fixed 64-bit double
 PREDICTION_CELL = b"\x0a\x09\x11"  # PredictResponse.predictions (field 1): a number Value
 PROBABILITIES_TAG = b"\x1a"  # PredictResponse field 3 (probabilities), length-delimited
 VALUES_TAG = b"\x0a"  # Probabilities field 1 (values), packed
+# One number `Value` cell as a structured type: its tag and length, its kind, its double.
+NUMBER_CELL_TYPE = np.dtype([("tags", "<u2"), ("kind", "u1"), ("number", "<f8")])
+assert NUMBER_CELL_TYPE.itemsize == CELL_BYTES
 
 
 @dataclass(frozen=True)
@@ -72,10 +75,7 @@ def number_rows(raw: bytes) -> tuple[np.ndarray, int, int] | None:
         return None
     header, width = payload - start, length // CELL_BYTES
     stride = header + length
-    frames = np.frombuffer(raw, np.uint8, count=(len(raw) - start) // stride * stride, offset=start)
-    frames = frames.reshape(-1, stride)
-    same = (frames[:, :header] == np.frombuffer(raw, np.uint8, header, start)).all(axis=1)
-    count = len(same) if same.all() else int(same.argmin())
+    count = leading_run(raw, start, header, stride)
     if count == 0:  # the first row runs past the end: the message does not parse
         return None
     cells = np.frombuffer(raw, _row_layout(header, width), count=count, offset=start)["cells"]
@@ -87,11 +87,20 @@ def number_rows(raw: bytes) -> tuple[np.ndarray, int, int] | None:
     return matrix, start, start + count * stride
 
 
+def leading_run(raw: bytes, start: int, header: int, stride: int) -> int:
+    """How many whole `stride`-byte fields from `start` open with the first one's `header` bytes."""
+    count = (len(raw) - start) // stride
+    if count == 0:
+        return 0
+    frames = np.frombuffer(raw, np.uint8, count=count * stride, offset=start).reshape(count, stride)
+    same = (frames[:, :header] == frames[0, :header]).all(axis=1)
+    return count if same.all() else int(same.argmin())
+
+
 @cache
 def _row_layout(header: int, width: int) -> np.dtype:
     """A rows field of `width` number cells as a structured type (the header left opaque)."""
-    cell = [("tags", "<u2"), ("kind", "u1"), ("number", "<f8")]
-    return np.dtype([("header", f"V{header}"), ("cells", cell, (width,))])
+    return np.dtype([("header", f"V{header}"), ("cells", NUMBER_CELL_TYPE, (width,))])
 
 
 def first_field(data: bytes, *numbers: int, start: int = 0) -> int | None:
